@@ -1,0 +1,60 @@
+"""The metric rule shared by trial processes and the manager (stdlib only: trials import it)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+DEFAULT_KEY = "default"
+MAX_METRIC_BYTES = 1_000_000  # NNI's limit on one serialized metric
+
+
+def scalar_of(metric: Any) -> float:
+    """Return the scalar a tuner optimizes: the number itself or ``metric['default']``.
+
+    Accepts int, float, numpy scalars and anything ``float()`` converts without loss (a 0-d tensor), or a
+    dict whose ``'default'`` is such a number. Raises ``TypeError`` naming the value otherwise. NaN is a
+    number here: the tuner layer treats it as a failed evaluation.
+    """
+    if isinstance(metric, dict):
+        if DEFAULT_KEY not in metric:
+            keys = ", ".join(repr(k) for k in list(metric)[:5])
+            raise TypeError(
+                f"metric dict must have a 'default' key holding a number, got keys [{keys}]; "
+                "report e.g. {'default': accuracy, 'loss': loss}"
+            )
+        return _number(metric[DEFAULT_KEY], where="metric['default']")
+    return _number(metric, where="metric")
+
+
+def _number(value: Any, *, where: str) -> float:
+    if isinstance(value, (str, bytes, bytearray)) or value is None:
+        raise TypeError(f"{where} must be a number, got {type(value).__name__} {value!r:.80}")
+    if getattr(value, "ndim", 0) not in (0, None):
+        raise TypeError(
+            f"{where} must be a scalar, got an array of shape {getattr(value, 'shape', '?')}; "
+            "report a single number such as float(x.mean())"
+        )
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where} must be a number, got {type(value).__name__} {value!r:.80}") from exc
+    if isinstance(value, int) and not isinstance(value, bool) and math.isfinite(number) and int(number) != value:
+        raise TypeError(f"{where} {value} cannot be stored as a float without loss")
+    return number
+
+
+def jsonable_metric(metric: Any) -> Any:
+    """Convert a metric to plain JSON types (numpy scalars and 0-d tensors become floats)."""
+    if isinstance(metric, dict):
+        return {str(k): jsonable_metric(v) for k, v in metric.items()}
+    if isinstance(metric, (list, tuple)):
+        return [jsonable_metric(v) for v in metric]
+    if isinstance(metric, (str, bool)) or metric is None:
+        return metric
+    if isinstance(metric, int):
+        return metric
+    try:
+        return float(metric)
+    except (TypeError, ValueError):
+        return str(metric)

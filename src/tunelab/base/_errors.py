@@ -7,7 +7,6 @@ shows a traceback for these errors: a traceback is reserved for bugs in tunelab 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from enum import Enum
 
@@ -101,5 +100,7 @@ class StorageError(TunelabError):
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     """Return ``' (did you mean "x"?)'`` for the closest candidate, or ``''`` when nothing is close."""
+    import difflib  # only on the error path
+
     matches = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
     return f' (did you mean "{matches[0]}"?)' if matches else ""

@@ -1,9 +1,16 @@
-"""The metric rule shared by trial processes and the manager (stdlib only: trials import it)."""
+"""The metric rule, shared by trial processes and the manager.
+
+It lives with the trial API because trial processes must check metrics without loading anything but
+the standard library (``math``); the manager imports it from here.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_KEY = "default"
 MAX_METRIC_BYTES = 1_000_000  # NNI's limit on one serialized metric

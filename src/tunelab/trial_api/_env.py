@@ -1,0 +1,20 @@
+"""Names of the environment variables that carry a trial's identity and channel (stdlib only)."""
+
+from __future__ import annotations
+
+EXPERIMENT_ID = "TUNELAB_EXPERIMENT_ID"
+TRIAL_ID = "TUNELAB_TRIAL_ID"
+SEQUENCE_ID = "TUNELAB_SEQUENCE_ID"
+OUTPUT_DIR = "TUNELAB_OUTPUT_DIR"
+#: The parameters as JSON, inline. Large parameter sets go to a file named by PARAMETER_FILE instead.
+PARAMETERS = "TUNELAB_PARAMETERS"
+PARAMETER_FILE = "TUNELAB_PARAMETER_FILE"
+#: Where live metrics go: ``unix:@name`` (Linux abstract socket), ``unix:/path`` or empty (file only).
+CHANNEL = "TUNELAB_CHANNEL"
+#: File the trial appends every metric to (JSON lines). The manager reads it after the process ends and on
+#: resume, so no metric is lost when the live channel is down.
+METRICS_FILE = "TUNELAB_METRICS_FILE"
+PLATFORM = "TUNELAB_PLATFORM"
+
+INLINE_PARAMETERS_MAX = 64 * 1024
+METRICS_FILE_NAME = ".tunelab-metrics.jsonl"

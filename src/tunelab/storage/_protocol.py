@@ -147,11 +147,16 @@ class ExperimentStore(Protocol):
 
     # -- events ------------------------------------------------------------------------------------------
     def add_event(
-        self, kind: str, *, trial_id: str | None = None, data: Mapping[str, Any] | None = None,
+        self,
+        kind: str,
+        *,
+        trial_id: str | None = None,
+        data: Mapping[str, Any] | None = None,
         timestamp: float | None = None,
     ) -> int:
         """Append to the event log; returns the event id (monotonic)."""
         ...
 
-    def list_events(self, *, trial_id: str | None = None, after_id: int = 0, limit: int = 1000) -> list[Event]:
-        ...
+    def list_events(
+        self, *, trial_id: str | None = None, after_id: int = 0, limit: int = 1000
+    ) -> list[Event]: ...

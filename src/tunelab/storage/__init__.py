@@ -1,0 +1,40 @@
+"""Persistence of experiments behind one contract (:class:`ExperimentStore`).
+
+Backends: SQLite in WAL mode, one file per experiment (default); PostgreSQL by URL (``pip install
+tunelab[postgres]``); in memory for tests. :func:`open_store` picks one from a location.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunelab.storage._memory import MemoryStore
+from tunelab.storage._open import open_store
+from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
+from tunelab.storage._scan import ExperimentListing, optimize_mode, scan_experiments
+from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
+
+
+def __getattr__(name: str) -> Any:
+    # PostgresStore imports psycopg (optional, heavy): load it only when asked for.
+    if name == "PostgresStore":
+        from tunelab.storage._postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module 'tunelab.storage' has no attribute {name!r}")
+
+
+__all__ = [
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "Event",
+    "ExperimentListing",
+    "ExperimentRecord",
+    "ExperimentStore",
+    "MemoryStore",
+    "PostgresStore",
+    "SqliteStore",
+    "open_store",
+    "optimize_mode",
+    "scan_experiments",
+]

@@ -1,0 +1,88 @@
+"""Listing the experiments under a root directory (``tunelab list``) without a running manager."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunelab.base import TunelabError
+from tunelab.storage._protocol import ExperimentRecord
+from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
+from tunelab.trial import TrialState
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentListing:
+    """One experiment directory found by :func:`scan_experiments`.
+
+    ``error`` is set (and ``record`` is ``None``) when the database could not be read; the listing still
+    names the directory so the user sees what was skipped and why.
+    """
+
+    directory: Path
+    experiment_id: str
+    record: ExperimentRecord | None = None
+    trial_counts: Mapping[TrialState, int] = field(default_factory=dict)
+    best_final: float | None = None
+    error: str | None = None
+
+    @property
+    def trial_total(self) -> int:
+        return sum(self.trial_counts.values())
+
+
+def scan_experiments(root: Path) -> list[ExperimentListing]:
+    """Read every ``<root>/<id>/tunelab.db`` read-only, sorted by creation time (unreadable ones last).
+
+    Never raises for a bad experiment: it is listed with ``error`` set. A missing ``root`` gives ``[]``.
+    Safe while managers write (read-only WAL readers never block them).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    listings = [
+        _read_one(directory)
+        for directory in sorted(root.iterdir())
+        if directory.is_dir() and (directory / DB_FILENAME).is_file()
+    ]
+    return sorted(
+        listings, key=lambda item: (item.record is None, item.record.created_at if item.record else 0.0)
+    )
+
+
+def _read_one(directory: Path) -> ExperimentListing:
+    experiment_id = directory.name
+    try:
+        with SqliteStore(directory / DB_FILENAME, experiment_id, readonly=True) as store:
+            record = store.get_experiment()
+            maximize = optimize_mode(record.config) != "minimize"
+            best = store.best_trial(maximize=maximize)
+            return ExperimentListing(
+                directory=directory,
+                experiment_id=experiment_id,
+                record=record,
+                trial_counts=store.count_trials(),
+                best_final=None if best is None else best.final,
+            )
+    except TunelabError as exc:
+        return ExperimentListing(directory=directory, experiment_id=experiment_id, error=exc.message)
+
+
+def optimize_mode(config: Mapping[str, Any]) -> str:
+    """``'maximize'`` or ``'minimize'`` from a config dict's tuner ``classArgs.optimize_mode``.
+
+    Accepts the NNI spellings (``classArgs``/``class_args``, ``optimize_mode``/``optimizeMode``); NNI's
+    default is ``maximize``.
+    """
+    tuner = config.get("tuner") if isinstance(config, Mapping) else None
+    if isinstance(tuner, Mapping):
+        for args_key in ("classArgs", "class_args", "classargs"):
+            args = tuner.get(args_key)
+            if isinstance(args, Mapping):
+                for mode_key in ("optimize_mode", "optimizeMode"):
+                    mode = args.get(mode_key)
+                    if isinstance(mode, str) and mode.lower() in ("maximize", "minimize"):
+                        return mode.lower()
+    return "maximize"

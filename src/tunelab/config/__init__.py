@@ -1,1 +1,25 @@
-"""(being built)"""
+"""The experiment configuration: NNI v2 YAML/JSON (case- and underscore-insensitive keys), v1 conversion,
+and NNI's Python attribute API (``ExperimentConfig('local')``, ``config.tuner.name = 'TPE'``)."""
+
+from tunelab.config._algorithm import AlgorithmConfig, CustomAlgorithmConfig
+from tunelab.config._duration import parse_duration
+from tunelab.config._experiment import LOG_LEVELS, ExperimentConfig
+from tunelab.config._loader import ConfigWarning, load_config, parse_config
+from tunelab.config._training_service import PLATFORMS, DaskConfig, LocalConfig, TrainingServiceConfig
+from tunelab.config._v1 import convert_v1
+
+__all__ = [
+    "LOG_LEVELS",
+    "PLATFORMS",
+    "AlgorithmConfig",
+    "ConfigWarning",
+    "CustomAlgorithmConfig",
+    "DaskConfig",
+    "ExperimentConfig",
+    "LocalConfig",
+    "TrainingServiceConfig",
+    "convert_v1",
+    "load_config",
+    "parse_config",
+    "parse_duration",
+]

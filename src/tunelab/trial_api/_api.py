@@ -19,9 +19,8 @@ from tunelab.trial_api._metric import MAX_METRIC_BYTES, jsonable_metric, scalar_
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
-    from typing import Any
-
     from _socket import socket as Socket
+    from typing import Any
 
 STANDALONE = "STANDALONE"
 

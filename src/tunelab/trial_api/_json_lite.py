@@ -19,8 +19,8 @@ try:
     from _json import encode_basestring_ascii as _quote
     from _json import scanstring as _scanstring
 except ImportError:  # pragma: no cover - non-CPython interpreters
-    _quote = None
-    _scanstring = None
+    _quote = None  # type: ignore[assignment]
+    _scanstring = None  # type: ignore[assignment]
 
 _WS = " \t\n\r"
 _NUMBER_CHARS = frozenset("+-0123456789.eE")
@@ -149,7 +149,7 @@ def _emit(value: Any, parts: list[str]) -> None:
 
 
 def _float(value: float) -> str:
-    if value != value:
+    if math.isnan(value):
         return "NaN"
     if value in (math.inf, -math.inf):
         return "Infinity" if value > 0 else "-Infinity"

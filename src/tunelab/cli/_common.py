@@ -1,0 +1,80 @@
+"""Shared CLI plumbing: the typer app, error handling and output helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from tunelab.base import ConflictError, NotFoundError, TunelabError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="tunelab",
+    help="tunelab: hyperparameter tuning with NNI-compatible configs, live web UI, local or Dask trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+trial_app = typer.Typer(help="Inspect and kill trials (nnictl trial).", no_args_is_help=True)
+app.add_typer(trial_app, name="trial")
+
+
+def handle_errors(func: F) -> F:
+    """Turn a TunelabError into a one-line message and its exit code: no traceback for user mistakes."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TunelabError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True,
+                              soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def resolve_experiment_id(experiment_id: str | None) -> str:
+    """The given id, or the only running experiment when none is given (nnictl's convenience)."""
+    if experiment_id:
+        return experiment_id
+    from tunelab.manager import experiments_root, read_info
+
+    root = experiments_root()
+    running = [d.name for d in sorted(root.iterdir()) if d.is_dir() and read_info(d) is not None] if root.is_dir() else []
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        raise NotFoundError("no experiment is running; give an experiment id (`tunelab list --all` shows them)")
+    raise ConflictError(f"several experiments are running ({', '.join(running)}); give the id of one")
+
+
+def fmt_value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"

@@ -1,0 +1,289 @@
+"""Commands that look at or steer an existing experiment: list, show, trial, best, export, log, update,
+stop, delete. They talk to the live manager's REST API, or read the database when no manager runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError
+from tunelab.cli._backend import LiveBackend, connect
+from tunelab.cli._common import (
+    app,
+    console,
+    fmt_duration,
+    fmt_value,
+    handle_errors,
+    print_json,
+    resolve_experiment_id,
+    trial_app,
+)
+from tunelab.manager import experiments_root, find_experiment_dir, read_info
+
+IdArg = Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("list")
+@handle_errors
+def list_experiments(
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Include stopped and finished experiments.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List experiments under the experiments directory (running ones unless --all)."""
+    from tunelab.storage import scan_experiments
+
+    root = experiments_root()
+    rows: list[dict[str, Any]] = []
+    for listing in scan_experiments(root) if root.is_dir() else []:
+        info = read_info(listing.directory)
+        if not all_ and info is None:
+            continue
+        record = listing.record
+        rows.append({
+            "id": listing.directory.name,
+            "name": record.name if record else None,
+            "status": record.status.value if record else "UNREADABLE",
+            "running": info is not None,
+            "url": info.url if info else None,
+            "trials": listing.trial_total,
+            "best": listing.best_final,
+            "created_at": record.created_at if record else None,
+            "error": listing.error,
+        })
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("No experiments running." if not all_ else f"No experiments under {root}.")
+        return
+    table = Table("id", "name", "status", "trials", "best", "url")
+    for row in rows:
+        table.add_row(row["id"], fmt_value(row["name"]), row["status"], str(row["trials"]),
+                      fmt_value(row["best"]), row["url"] or "-")
+    console.print(table)
+
+
+@app.command()
+@handle_errors
+def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
+    """Status, trial counts and best result of an experiment."""
+    backend = connect(resolve_experiment_id(experiment_id))
+    try:
+        data = backend.experiment()
+    finally:
+        backend.close()
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['id']}[/] {data.get('name') or ''}  status: [bold]{data['status']}[/]")
+    if data.get("error"):
+        console.print(f"[red]error:[/] {data['error']}", markup=True, highlight=False)
+    counts = ", ".join(f"{k.lower()} {v}" for k, v in data["counts"].items() if v)
+    console.print(f"trials: {counts or 'none'}   elapsed: {fmt_duration(data.get('elapsed'))}")
+    best = data.get("best")
+    if best:
+        console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
+                      f"trial {best['id']} (#{best['sequence']}) {json.dumps(best['parameters'])}",
+                      markup=False, highlight=False)
+
+
+@trial_app.command("ls")
+@handle_errors
+def trial_ls(
+    experiment_id: IdArg = None,
+    head: Annotated[int | None, typer.Option("--head", help="Best N completed trials.")] = None,
+    tail: Annotated[int | None, typer.Option("--tail", help="Worst N completed trials.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List trials (with --head/--tail: completed trials ranked by the default metric)."""
+    if head is not None and tail is not None:
+        raise InvalidInputError("--head and --tail: give only one of them")
+    backend = connect(resolve_experiment_id(experiment_id))
+    try:
+        trials = backend.trials()
+        mode = backend.experiment()["optimize_mode"]
+    finally:
+        backend.close()
+    if head is not None or tail is not None:
+        ranked = [t for t in trials if isinstance(t.get("final"), (int, float))]
+        ranked.sort(key=lambda t: t["final"] if mode == "minimize" else -t["final"])
+        trials = ranked[:head] if head is not None else (ranked[-tail:] if tail else [])
+    if as_json:
+        print_json(trials)
+        return
+    table = Table("#", "id", "status", "final", "duration", "parameters")
+    for trial in trials:
+        table.add_row(str(trial["sequence"]), trial["id"], trial["status"], fmt_value(trial["final"]),
+                      fmt_duration(trial["duration"]), json.dumps(trial["parameters"]))
+    console.print(table)
+
+
+@trial_app.command("kill")
+@handle_errors
+def trial_kill(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment id.")],
+    trial_id: Annotated[str, typer.Argument(help="Trial id.")],
+) -> None:
+    """Kill a running trial (USER_CANCELED)."""
+    backend = _live(experiment_id)
+    try:
+        trial = backend.request("POST", f"/trials/{trial_id}/kill")
+    finally:
+        backend.close()
+    console.print(f"trial {trial['id']}: {trial['status']}")
+
+
+@app.command()
+@handle_errors
+def best(experiment_id: IdArg = None) -> None:
+    """The best trial as JSON: parameters, value, trial_id, sequence_id."""
+    backend = connect(resolve_experiment_id(experiment_id))
+    try:
+        result = backend.best()
+    finally:
+        backend.close()
+    if result is None:
+        raise NotFoundError("no trial has a final result yet")
+    print_json(result)
+
+
+@app.command()
+@handle_errors
+def export(
+    experiment_id: IdArg = None,
+    type_: Annotated[str, typer.Option("--type", "-t", help="json or csv.")] = "json",
+    filename: Annotated[Path | None, typer.Option("--filename", "-f", help="Write to this file.")] = None,
+    intermediate: Annotated[bool, typer.Option("--intermediate", "-i", help="Include intermediate results.")] = False,
+) -> None:
+    """Export trial results in NNI's JSON or CSV shape."""
+    if type_ not in ("json", "csv"):
+        raise InvalidInputError(f"--type: must be json or csv, got {type_!r}")
+    backend = connect(resolve_experiment_id(experiment_id))
+    try:
+        data = backend.export(type_, intermediate)
+    finally:
+        backend.close()
+    text = data if isinstance(data, str) else json.dumps(data, indent=2)
+    if filename is not None:
+        filename.write_text(text, encoding="utf-8")
+        console.print(f"exported to {filename}")
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
+
+
+@app.command()
+@handle_errors
+def log(
+    experiment_id: IdArg = None,
+    trial: Annotated[str | None, typer.Option("--trial", "-T", help="Trial id (default: the manager log).")] = None,
+    stderr: Annotated[bool, typer.Option("--stderr", help="The trial's stderr instead of stdout.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="stdout, stderr or trial.log.")] = None,
+    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N bytes.")] = None,
+) -> None:
+    """Print a trial's stdout (or --stderr, or trial.log)."""
+    exp_id = resolve_experiment_id(experiment_id)
+    if trial is None:
+        raise InvalidInputError("--trial: give the trial id whose log to print (see `tunelab trial ls`)")
+    backend = connect(exp_id)
+    try:
+        text = backend.log(trial, name or ("stderr" if stderr else "stdout"), tail)
+    finally:
+        backend.close()
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+UPDATE_FIELDS = {
+    "concurrency": "trialConcurrency",
+    "trialnum": "maxTrialNumber",
+    "duration": "maxExperimentDuration",
+    "searchspace": "searchSpace",
+}
+
+
+@app.command()
+@handle_errors
+def update(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment id.")],
+    what: Annotated[str, typer.Argument(help="concurrency | trialnum | duration | searchspace")],
+    value: Annotated[str, typer.Argument(help="New value (searchspace: a JSON/YAML file).")],
+) -> None:
+    """Change a running experiment: concurrency, max trial number, max duration or search space."""
+    field = UPDATE_FIELDS.get(what.lower())
+    if field is None:
+        raise InvalidInputError(f"update: unknown field {what!r}; use one of {', '.join(UPDATE_FIELDS)}")
+    body: dict[str, Any] = {field: _update_value(what.lower(), value)}
+    backend = _live(experiment_id)
+    try:
+        backend.request("PATCH", "/experiment", json=body)
+    finally:
+        backend.close()
+    console.print(f"updated {field} of {experiment_id}")
+
+
+def _update_value(what: str, value: str) -> Any:
+    if what in ("concurrency", "trialnum"):
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidInputError(f"{what}: must be a positive integer, got {value!r}") from None
+    if what == "searchspace":
+        from tunelab.space import load_search_space
+
+        return load_search_space(Path(value)).to_nni()
+    return int(value) if value.isdigit() else value
+
+
+@app.command()
+@handle_errors
+def stop(
+    experiment_id: IdArg = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Stop every running experiment.")] = False,
+) -> None:
+    """Stop an experiment's manager (running trials are killed)."""
+    if all_:
+        root = experiments_root()
+        ids = [d.name for d in sorted(root.iterdir()) if d.is_dir() and read_info(d)] if root.is_dir() else []
+    else:
+        ids = [resolve_experiment_id(experiment_id)]
+    if not ids:
+        console.print("No experiment is running.")
+        return
+    for exp_id in ids:
+        backend = _live(exp_id)
+        try:
+            backend.stop()
+        finally:
+            backend.close()
+        console.print(f"stopped {exp_id}")
+
+
+@app.command()
+@handle_errors
+def delete(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete a stopped experiment's directory (database, trial outputs, logs)."""
+    exp_dir = find_experiment_dir(experiment_id)
+    if read_info(exp_dir) is not None:
+        raise ConflictError(f"experiment {experiment_id} is running; `tunelab stop {experiment_id}` first")
+    if not yes and not typer.confirm(f"Delete {exp_dir} and everything in it?"):
+        raise typer.Exit(1)
+    shutil.rmtree(exp_dir)
+    console.print(f"deleted {experiment_id}")
+
+
+def _live(experiment_id: str) -> LiveBackend:
+    backend = connect(experiment_id)
+    if not isinstance(backend, LiveBackend):
+        backend.close()
+        raise ConflictError(
+            f"experiment {experiment_id} is not running; start it again with `tunelab resume {experiment_id}`"
+        )
+    return backend

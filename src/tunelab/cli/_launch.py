@@ -1,0 +1,63 @@
+"""Starting a manager as a detached process and waiting until it serves (or says why it cannot)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from tunelab.base import ErrorCode, TunelabError
+from tunelab.manager import ManagerInfo
+
+READY, ERROR = "READY", "ERROR"
+START_TIMEOUT_S = 120.0
+
+
+def spawn_manager(args: list[str], log_path: Path) -> ManagerInfo:
+    """Run ``tunelab _serve ARGS`` detached (own session, survives this process) and wait for it.
+
+    The child reports through a pipe: ``READY <info json>`` once its server listens, or
+    ``ERROR <json code+message>`` when it cannot start (bad config, port in use, locked experiment).
+    """
+    read_fd, write_fd = os.pipe()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tunelab.cli", "_serve", "--ready-fd", str(write_fd), *args],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,), start_new_session=True,
+        )
+    os.close(write_fd)
+    with os.fdopen(read_fd, "r", encoding="utf-8") as pipe:
+        line = pipe.readline().strip()  # blocks until the child writes or exits (EOF)
+    if line.startswith(READY + " "):
+        return ManagerInfo(**json.loads(line[len(READY) + 1:]))
+    if line.startswith(ERROR + " "):
+        payload = json.loads(line[len(ERROR) + 1:])
+        raise TunelabError(payload["message"], code=ErrorCode(payload["code"]))
+    process.wait(timeout=5)
+    raise TunelabError(
+        f"the manager exited before it was ready (exit code {process.returncode}); see {log_path}"
+    )
+
+
+def report_ready(fd: int | None, info: ManagerInfo) -> None:
+    if fd is None:
+        return
+    _write(fd, f"{READY} {json.dumps(asdict(info))}\n")
+
+
+def report_error(fd: int | None, error: TunelabError) -> None:
+    if fd is None:
+        return
+    _write(fd, f"{ERROR} {json.dumps({'code': error.code.value, 'message': error.message})}\n")
+
+
+def _write(fd: int, text: str) -> None:
+    try:
+        os.write(fd, text.encode())
+        os.close(fd)
+    except OSError:
+        pass

@@ -1,0 +1,209 @@
+"""Commands that start a manager: run (foreground), create (detached), resume, view, and the hidden _serve."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tunelab.base import TunelabError
+from tunelab.cli._common import app, console, err_console, handle_errors
+from tunelab.cli._host import host_session, server_settings
+from tunelab.cli._launch import report_error, report_ready, spawn_manager
+from tunelab.cli._progress import ProgressView
+from tunelab.config import ExperimentConfig, load_config
+from tunelab.manager import ManagerInfo, Mode, Session, create_session, experiments_root, open_session
+from tunelab.server import bind_socket
+from tunelab.trial import ExperimentStatus
+
+PortOpt = Annotated[int, typer.Option("--port", "-p", help="Port of the web UI and REST API.")]
+HostOpt = Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs a token.")]
+TokenOpt = Annotated[str | None, typer.Option("--token", help="Access token (generated when binding beyond loopback).")]
+
+SUCCESS_STATUSES = {ExperimentStatus.DONE, ExperimentStatus.NO_MORE_TRIAL, ExperimentStatus.TUNER_NO_MORE_TRIAL}
+
+
+def exit_code_for(status: ExperimentStatus) -> int:
+    if status in SUCCESS_STATUSES:
+        return 0
+    if status == ExperimentStatus.STOPPED:
+        return 130
+    return 1
+
+
+def _print_v1_notice(config: ExperimentConfig) -> None:
+    converted = getattr(config, "converted_from_v1_yaml", None)
+    if converted:
+        err_console.print("[yellow]This is an NNI v1 config; it was converted. The v2 equivalent:[/]")
+        err_console.print(converted, markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def run(
+    config: Annotated[Path, typer.Argument(help="Experiment config (NNI v2/v1 YAML or JSON).")],
+    port: PortOpt = 8080,
+    host: HostOpt = "127.0.0.1",
+    token: TokenOpt = None,
+    experiment_id: Annotated[str | None, typer.Option("--id", help="Experiment id to use.")] = None,
+) -> None:
+    """Run an experiment in the foreground with a live progress bar; exit 0 when it ends DONE."""
+    cfg = load_config(config)
+    _print_v1_notice(cfg)
+    status = run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
+    raise typer.Exit(exit_code_for(status))
+
+
+def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
+                   experiment_id: str | None = None, quiet: bool = False) -> ExperimentStatus:
+    cfg.validate()
+    settings = server_settings(host, port, token)
+    sock = bind_socket(host, port)  # before anything is stored: a taken port loses nothing
+    try:
+        session = create_session(cfg, experiment_id=experiment_id)
+    except BaseException:
+        sock.close()
+        raise
+    return asyncio.run(_host_with_progress(session, sock, settings, quiet=quiet))
+
+
+async def _host_with_progress(session: Session, sock: object, settings: object, *, quiet: bool) -> ExperimentStatus:
+    view = ProgressView(session, console=console, enabled=not quiet)
+
+    def ready(info: ManagerInfo) -> None:
+        view.announce(info)
+        view.start()
+
+    return await host_session(session, sock, settings, on_ready=ready, on_finish=view.stop)  # type: ignore[arg-type]
+
+
+@app.command()
+@handle_errors
+def create(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Experiment config file.")],
+    port: PortOpt = 8080,
+    host: HostOpt = "127.0.0.1",
+    token: TokenOpt = None,
+    foreground: Annotated[bool, typer.Option("--foreground", "-f", help="Stay attached (like run).")] = False,
+    experiment_id: Annotated[str | None, typer.Option("--id", help="Experiment id to use.")] = None,
+) -> None:
+    """Start an experiment in a detached manager that keeps serving the UI until `tunelab stop`."""
+    cfg = load_config(config)
+    _print_v1_notice(cfg)
+    if foreground:
+        raise typer.Exit(exit_code_for(run_foreground(cfg, port=port, host=host, token=token,
+                                                      experiment_id=experiment_id)))
+    cfg.validate()
+    info = start_detached(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
+    _print_started(info)
+
+
+def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
+                   experiment_id: str | None = None) -> ManagerInfo:
+    """Hand the config to a detached ``tunelab _serve`` and return once its server listens."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+        json.dump(cfg.to_dict(), handle)
+        config_path = handle.name
+    args = ["--mode", "create", "--config", config_path, "--port", str(port), "--host", host]
+    if token:
+        args += ["--token", token]
+    if experiment_id:
+        args += ["--id", experiment_id]
+    root = experiments_root(cfg.experiment_working_directory)
+    try:
+        return spawn_manager(args, root / "_managers.log")
+    finally:
+        Path(config_path).unlink(missing_ok=True)
+
+
+def _print_started(info: ManagerInfo, experiment_id: str | None = None) -> None:
+    exp = experiment_id or info.experiment_id
+    url = info.url + (f"?token={info.token}" if info.token else "")
+    console.print(f"[green]Experiment started[/]: {exp or ''}")
+    console.print(f"Web UI: {url}")
+    if exp:
+        console.print(f"Stop it with: tunelab stop {exp}")
+
+
+@app.command()
+@handle_errors
+def resume(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment to resume.")],
+    port: PortOpt = 8080,
+    host: HostOpt = "127.0.0.1",
+    token: TokenOpt = None,
+    foreground: Annotated[bool, typer.Option("--foreground", "-f")] = False,
+) -> None:
+    """Resume a stopped or crashed experiment: finished trials are kept, the tuner warm-starts from them."""
+    _reopen(experiment_id, Mode.RESUME, port=port, host=host, token=token, foreground=foreground)
+
+
+@app.command()
+@handle_errors
+def view(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment to open read-only.")],
+    port: PortOpt = 8080,
+    host: HostOpt = "127.0.0.1",
+    token: TokenOpt = None,
+    foreground: Annotated[bool, typer.Option("--foreground", "-f")] = False,
+) -> None:
+    """Serve a finished experiment's UI read-only (no trials run, nothing changes)."""
+    _reopen(experiment_id, Mode.VIEW, port=port, host=host, token=token, foreground=foreground)
+
+
+def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str | None, foreground: bool) -> None:
+    if foreground:
+        settings = server_settings(host, port, token)
+        sock = bind_socket(host, port)
+        try:
+            session = open_session(experiment_id, mode=mode, keep_serving=False)
+        except BaseException:
+            sock.close()
+            raise
+        status = asyncio.run(_host_with_progress(session, sock, settings, quiet=False))
+        raise typer.Exit(exit_code_for(status) if mode == Mode.RESUME else 0)
+    args = ["--mode", mode.value, "--id", experiment_id, "--port", str(port), "--host", host]
+    if token:
+        args += ["--token", token]
+    info = spawn_manager(args, experiments_root() / "_managers.log")
+    _print_started(info, experiment_id)
+
+
+@app.command("_serve", hidden=True)
+def serve_detached(
+    mode: Annotated[str, typer.Option("--mode")],
+    ready_fd: Annotated[int | None, typer.Option("--ready-fd")] = None,
+    config: Annotated[Path | None, typer.Option("--config")] = None,
+    experiment_id: Annotated[str | None, typer.Option("--id")] = None,
+    port: Annotated[int, typer.Option("--port")] = 8080,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    token: Annotated[str | None, typer.Option("--token")] = None,
+) -> None:
+    """Internal: the detached manager process started by create/resume/view."""
+    try:
+        settings = server_settings(host, port, token)
+        sock = bind_socket(host, port)
+        if mode == Mode.CREATE.value:
+            from tunelab.config import parse_config
+
+            assert config is not None
+            cfg = parse_config(json.loads(config.read_text(encoding="utf-8")))
+            session = create_session(cfg, experiment_id=experiment_id, keep_serving=True)
+        else:
+            assert experiment_id is not None
+            session = open_session(experiment_id, mode=Mode(mode), keep_serving=True)
+    except TunelabError as exc:
+        report_error(ready_fd, exc)
+        raise typer.Exit(exc.exit_code) from None
+    os.environ["TUNELAB_MANAGER_EXPERIMENT"] = session.experiment_id
+
+    def ready(info: ManagerInfo) -> None:
+        report_ready(ready_fd, info)
+
+    status = asyncio.run(host_session(session, sock, settings, on_ready=ready))
+    raise typer.Exit(0 if status != ExperimentStatus.ERROR else 1)

@@ -1,0 +1,78 @@
+"""The live progress line of `tunelab run`: trials done/total, running, best so far."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
+from tunelab.trial import TrialState
+
+
+class ProgressView:
+    """Renders from the manager's change feed (no polling); a no-op when disabled or viewing."""
+
+    def __init__(self, session: Session, *, console: Console, enabled: bool = True) -> None:
+        self._session = session
+        self._console = console
+        self._enabled = enabled and session.manager is not None
+        self._progress: Progress | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._mode = optimize_mode_of(session.config.to_dict())
+
+    def announce(self, info: ManagerInfo) -> None:
+        url = info.url + (f"?token={info.token}" if info.token else "")
+        self._console.print(f"Experiment [bold]{info.experiment_id}[/] - web UI: {url}")
+
+    def start(self) -> None:
+        if not self._enabled:
+            return
+        self._progress = Progress(
+            TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            TimeElapsedColumn(), console=self._console, transient=False,
+        )
+        self._bar = self._progress.add_task("", total=self._total())
+        self._progress.start()
+        self._task = asyncio.get_running_loop().create_task(self._follow())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._progress is not None:
+            self._refresh()
+            self._progress.stop()
+            self._progress = None
+
+    def _total(self) -> int | None:
+        return self._session.config.max_trial_number
+
+    async def _follow(self) -> None:
+        manager = self._session.manager
+        assert manager is not None
+        self._refresh()
+        async with manager.feed.subscribe() as queue:
+            while True:
+                change = await queue.get()
+                if change.get("type") in ("trial", "experiment", "config", "resync"):
+                    with contextlib.suppress(Exception):
+                        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._progress is None:
+            return
+        store = self._session.store
+        counts = store.count_trials()
+        done = sum(n for state, n in counts.items() if state.is_finished)
+        running = counts.get(TrialState.RUNNING, 0)
+        best = best_trial(store, self._mode)
+        best_text = "-" if best is None or best.final is None or math.isnan(best.final) else f"{best.final:.6g}"
+        manager = self._session.manager
+        status = manager.status.value if manager is not None else ""
+        self._progress.update(
+            self._bar, completed=done, total=self._session.config.max_trial_number,
+            description=f"running {running}  best {best_text} (#{best.sequence if best else '-'})  {status}",
+        )

@@ -1,0 +1,730 @@
+"""The experiment loop: ask the tuner, start trials, ingest metrics, consult the assessor, enforce budgets.
+
+Everything runs on one asyncio loop, so the loop's state needs no locks. It never polls: the scheduler
+wakes on an event set by trial exits, user actions and the duration timer; metrics arrive through the
+runner's sink and are written in one transaction per loop tick. Every state change is committed to the
+store before it is acted on (a trial is RUNNING in the database before its process starts), which is what
+lets ``resume`` pick up after a ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from array import array
+from collections import deque
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tunelab.assessors import Assessor
+from tunelab.base import ConflictError, InvalidInputError, NoMoreTrialsError, NotFoundError, TunelabError
+from tunelab.config import ExperimentConfig
+from tunelab.manager import _paths
+from tunelab.manager._feed import ChangeFeed
+from tunelab.manager._ingest import read_metrics_file, to_metric
+from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch
+from tunelab.space import SearchSpace, parse_search_space
+from tunelab.storage import ExperimentStore
+from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
+from tunelab.trial_api import _env
+from tunelab.tuners import History, Observation, Tuner
+
+_log = logging.getLogger(__name__)
+KILL_GRACE_S = 5.0
+
+
+@dataclass
+class _Live:
+    """What the loop keeps in memory for a trial between start and end."""
+
+    trial: Trial
+    handle: RunningHandle | None = None
+    curve: array[float] = field(default_factory=lambda: array("d"))
+    final: float | None = None
+    kill_reason: TrialState | None = None
+    kill_message: str = ""
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class ExperimentManager:
+    """Owns one experiment while it runs: the store's only writer, the tuner, the assessor and the runner.
+
+    Build it with :func:`tunelab.manager.open_manager`; ``await run()`` drives it until the experiment ends
+    (``keep_serving=False``) or until :meth:`stop` (``keep_serving=True``, like NNI's detached manager, so
+    the UI and budget updates keep working after DONE).
+    """
+
+    def __init__(
+        self,
+        *,
+        experiment_id: str,
+        config: ExperimentConfig,
+        store: ExperimentStore,
+        experiment_dir: Path,
+        runner: Runner,
+        tuner: Tuner,
+        assessor: Assessor | None = None,
+        keep_serving: bool = False,
+        extra_trial_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.experiment_id = experiment_id
+        self.config = config
+        self.store = store
+        self.experiment_dir = experiment_dir
+        self.runner = runner
+        self.tuner = tuner
+        self.assessor = assessor
+        self.keep_serving = keep_serving
+        self.feed = ChangeFeed()
+        self.space: SearchSpace = tuner.space
+        self._extra_env = dict(extra_trial_env or {})
+        self._history = History()
+        self._live: dict[str, _Live] = {}
+        self._queue: deque[str] = deque()  # WAITING trials to start before asking the tuner
+        self._trial_ids: set[str] = set()
+        self._algorithm_trials = 0
+        self._tuner_exhausted = False
+        self._tuner_error: str | None = None
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._pending_metrics: list[Metric] = []
+        self._flush_scheduled = False
+        self._elapsed_before = 0.0
+        self._run_started = time.monotonic()
+        self._deadline_timer: asyncio.TimerHandle | None = None
+        self.status = ExperimentStatus.INITIALIZED
+        self._done = asyncio.Event()
+        self._background: set[asyncio.Task[None]] = set()
+
+    # == public control API (called by the server, the CLI and the Python API) ===========================
+    @property
+    def elapsed(self) -> float:
+        return self._elapsed_before + (time.monotonic() - self._run_started)
+
+    @property
+    def running_count(self) -> int:
+        return sum(1 for live in self._live.values() if live.handle is not None)
+
+    async def run(self) -> ExperimentStatus:
+        """Drive the experiment; returns its status when the loop ends."""
+        await self.runner.open()
+        try:
+            await self._recover()
+            self._enter_running()
+            await self._loop()
+        except TunelabError as exc:
+            self._fail(str(exc))
+        finally:
+            await self._shutdown()
+        return self.status
+
+    async def stop(self) -> None:
+        """Stop the experiment: running trials are killed (USER_CANCELED), status STOPPED."""
+        if self._stopping:
+            return
+        self._stopping = True
+        # A finished experiment keeps its outcome; stopping only ends the serving manager.
+        if self.status not in (ExperimentStatus.ERROR, ExperimentStatus.DONE):
+            self._set_status(ExperimentStatus.STOPPED)
+        self._wake.set()
+
+    async def wait_closed(self) -> None:
+        await self._done.wait()
+
+    def update_concurrency(self, value: int) -> None:
+        _require_positive_int(value, "trialConcurrency")
+        self._update_config(trial_concurrency=value)
+
+    def update_max_trial_number(self, value: int) -> None:
+        _require_positive_int(value, "maxTrialNumber")
+        self._update_config(max_trial_number=value)
+
+    def update_max_duration(self, value: str | int | float) -> None:
+        from tunelab.config import parse_duration
+
+        parse_duration(value, field="maxExperimentDuration")  # validates; raises ConfigError
+        self._update_config(max_experiment_duration=value)
+
+    def update_search_space(self, space_dict: Mapping[str, Any]) -> None:
+        space = parse_search_space(dict(space_dict))
+        self.tuner.update_search_space(space)
+        self.space = space
+        self._update_config(search_space=dict(space_dict), search_space_file=None)
+
+    def add_customized_trial(self, parameters: Mapping[str, Any]) -> tuple[Trial, list[str]]:
+        """Queue a trial with user-given parameters; returns it and warnings when it lies outside the space.
+
+        Customized trials run even when the tuner's budget (``maxTrialNumber``) is used up: the user asked
+        for them explicitly, and they do not count against it.
+        """
+        self._require_writable()
+        if not isinstance(parameters, Mapping):
+            raise InvalidInputError(f"parameters: must be an object of name -> value, got {parameters!r:.80}")
+        warnings = list(self.space.contains(dict(parameters)))
+        trial = self._new_trial(dict(parameters), TrialSource.CUSTOMIZED)
+        if warnings:
+            self.store.add_event("customized_outside_space", trial_id=trial.id, data={"warnings": warnings})
+        self._queue.append(trial.id)
+        self._revive()
+        return trial, warnings
+
+    async def kill_trial(self, trial_id: str) -> Trial:
+        """Cancel a waiting trial or kill a running one (USER_CANCELED)."""
+        self._require_writable()
+        trial = self.store.get_trial(trial_id)
+        if trial.status.is_finished:
+            raise ConflictError(f"trial {trial_id} already ended ({trial.status.value}); nothing to kill")
+        if trial.status == TrialState.WAITING and trial_id not in self._live:
+            self._finish_waiting(trial, TrialState.USER_CANCELED, "canceled by the user before it started")
+            return self.store.get_trial(trial_id)
+        await self._kill(trial_id, TrialState.USER_CANCELED, "killed by the user")
+        return self.store.get_trial(trial_id)
+
+    # == the loop ========================================================================================
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            await self._fill_slots()
+            if self._finished_all():
+                self._complete()
+                if not self.keep_serving:
+                    return
+            else:
+                self._update_budget_status()
+
+    async def _fill_slots(self) -> None:
+        while not self._stopping and self.running_count < (self.config.trial_concurrency or 1):
+            trial = self._next_trial()
+            if trial is None:
+                return
+            if not self.runner.free_slots(self.config.trial_gpu_number):
+                self._queue.appendleft(trial.id)
+                return  # a GPU frees when a trial ends, which wakes the loop again
+            await self._start(trial)
+
+    def _next_trial(self) -> Trial | None:
+        if self._duration_exceeded():
+            return None
+        while self._queue:
+            trial_id = self._queue.popleft()
+            trial = self.store.get_trial(trial_id)
+            if trial.status == TrialState.WAITING:
+                return trial
+        if self._tuner_exhausted or self._tuner_error or not self._budget_left():
+            return None
+        try:
+            parameters = self.tuner.suggest(self._history)
+        except NoMoreTrialsError:
+            self._tuner_exhausted = True
+            return None
+        except Exception as exc:  # a tuner bug (custom tuners included) must not kill running trials
+            _log.exception("tuner failed")
+            self._tuner_error = f"tuner {type(self.tuner).__name__} failed: {type(exc).__name__}: {exc}"
+            self._fail(self._tuner_error)
+            return None
+        self._algorithm_trials += 1
+        return self._new_trial(parameters, TrialSource.ALGORITHM)
+
+    def _new_trial(self, parameters: dict[str, Any], source: TrialSource) -> Trial:
+        trial_id = _paths.new_trial_id(self._trial_ids)
+        trial = Trial(
+            id=trial_id,
+            sequence=self.store.next_sequence(),
+            parameters=parameters,
+            status=TrialState.WAITING,
+            source=source,
+            created_at=time.time(),
+        )
+        self.store.insert_trial(trial)
+        self._trial_ids.add(trial_id)
+        self._history.pending.append(_observation(trial))
+        self._publish_trial(trial)
+        return trial
+
+    async def _start(self, trial: Trial) -> None:
+        now = time.time()
+        with self.store.transaction():
+            self.store.update_trial(trial.id, status=TrialState.RUNNING, started_at=now)
+            self.store.add_event("trial_running", trial_id=trial.id)
+        trial = trial.evolve(status=TrialState.RUNNING, started_at=now)
+        live = _Live(trial=trial)
+        self._live[trial.id] = live
+        try:
+            handle = await self.runner.start(self._launch(trial))
+        except (OSError, RuntimeError) as exc:
+            self._live.pop(trial.id, None)
+            self._end_trial(trial, TrialState.FAILED, f"could not start the trial command: {exc}")
+            return
+        live.handle = handle
+        self.store.update_trial(trial.id, pid=handle.pid)
+        self._publish_trial(trial.evolve(pid=handle.pid))
+        self._arm_trial_timer(live)
+        live.task = asyncio.create_task(self._watch(live))
+
+    def _launch(self, trial: Trial) -> TrialLaunch:
+        directory = _paths.trial_dir(self.experiment_dir, trial.id)
+        directory.mkdir(parents=True, exist_ok=True)
+        return TrialLaunch(
+            trial_id=trial.id,
+            sequence=trial.sequence,
+            command=self.config.trial_command or "",
+            code_dir=Path(self.config.trial_code_directory or ".").expanduser(),
+            trial_dir=directory,
+            env=self._trial_env(trial, directory),
+            gpu_number=self.config.trial_gpu_number,
+        )
+
+    def _trial_env(self, trial: Trial, directory: Path) -> dict[str, str]:
+        import json
+
+        params = json.dumps(trial.parameters)
+        env = {
+            _env.EXPERIMENT_ID: self.experiment_id,
+            _env.TRIAL_ID: trial.id,
+            _env.SEQUENCE_ID: str(trial.sequence),
+            _env.OUTPUT_DIR: str(directory),
+            _env.METRICS_FILE: str(directory / _env.METRICS_FILE_NAME),
+            _env.PLATFORM: "local",
+            "NNI_PLATFORM": "local",
+            "NNI_EXP_ID": self.experiment_id,
+            "NNI_TRIAL_JOB_ID": trial.id,
+            "NNI_TRIAL_SEQ_ID": str(trial.sequence),
+            "NNI_OUTPUT_DIR": str(directory),
+            "NNI_SYS_DIR": str(directory),
+            "NNI_CODE_DIR": str(Path(self.config.trial_code_directory or ".").expanduser()),
+        }
+        if len(params) <= _env.INLINE_PARAMETERS_MAX:
+            env[_env.PARAMETERS] = params
+        else:
+            path = directory / "parameter.json"
+            path.write_text(params, encoding="utf-8")
+            env[_env.PARAMETER_FILE] = str(path)
+        env.update(self._extra_env)
+        return env
+
+    async def _watch(self, live: _Live) -> None:
+        assert live.handle is not None
+        try:
+            exit_info = await self.runner.wait(live.handle)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the runner lost the trial (e.g. a Dask worker died)
+            _log.exception("runner lost trial %s", live.trial.id)
+            exit_info = TrialExit(trial_id=live.trial.id, returncode=None, message=f"runner error: {exc}")
+        self._on_exit(live, exit_info)
+        self._wake.set()
+
+    # == metrics =========================================================================================
+    def on_metric(self, message: Mapping[str, Any]) -> None:
+        """Sink of the runner's channel: validate, feed the assessor, and batch the write."""
+        metric = to_metric(message)
+        if metric is None:
+            return
+        live = self._live.get(metric.trial_id)
+        if live is None:
+            # A late message of an ended trial (or a stranger): the store dedups, so just write it.
+            if metric.trial_id in self._trial_ids:
+                self._queue_metric(metric)
+            return
+        if metric.kind == MetricKind.PERIODICAL:
+            if metric.sequence < len(live.curve):
+                return  # already seen (the metrics file replays what the socket delivered)
+            live.curve.append(metric.value)
+            self._queue_metric(metric)
+            self._assess(live)
+        else:
+            if live.final is not None:
+                if message.get("replay") is None:
+                    self.store.add_event(
+                        "duplicate_final_ignored", trial_id=live.trial.id, data={"value": _json_float(metric.value)}
+                    )
+                return
+            live.final = metric.value
+            self._queue_metric(metric)
+
+    def _replay_metrics_file(self, trial_id: str) -> None:
+        """Feed the trial's durable metrics file through the sink; what was already seen is skipped."""
+        path = _paths.trial_dir(self.experiment_dir, trial_id) / _env.METRICS_FILE_NAME
+        for metric in read_metrics_file(path):
+            self.on_metric({**_metric_message(metric), "replay": True})
+
+    def _queue_metric(self, metric: Metric) -> None:
+        self._pending_metrics.append(metric)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_metrics)
+
+    def _flush_metrics(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending_metrics = self._pending_metrics, []
+        if not batch:
+            return
+        intermediates = [m for m in batch if m.kind == MetricKind.PERIODICAL]
+        finals = [m for m in batch if m.kind == MetricKind.FINAL]
+        accepted_finals: list[Metric] = []
+        with self.store.transaction():
+            if intermediates:
+                self.store.add_intermediates(intermediates)
+            for metric in finals:
+                if self.store.set_final(metric):
+                    accepted_finals.append(metric)
+        self.feed.publish({"type": "metrics", "metrics": [_metric_json(m) for m in intermediates + accepted_finals]})
+
+    def _assess(self, live: _Live) -> None:
+        if self.assessor is None or live.kill_reason is not None:
+            return
+        try:
+            good = self.assessor.assess_trial(live.trial.id, list(live.curve))
+        except Exception:  # an assessor bug must not stop the experiment
+            _log.exception("assessor failed on trial %s", live.trial.id)
+            return
+        if not good:
+            self._spawn(self._kill(live.trial.id, TrialState.EARLY_STOPPED, "stopped early by the assessor"))
+
+    # == trial end =======================================================================================
+    def _on_exit(self, live: _Live, exit_info: TrialExit) -> None:
+        trial = live.trial
+        if live.timer is not None:
+            live.timer.cancel()
+        # The socket may still hold the last lines when the process is gone; the metrics file has them all.
+        self._replay_metrics_file(trial.id)
+        self._flush_metrics()
+        self._live.pop(trial.id, None)
+        if live.kill_reason is not None:
+            state, message = live.kill_reason, live.kill_message
+        elif exit_info.returncode == 0:
+            state, message = TrialState.SUCCEEDED, ""
+        elif exit_info.returncode is None and live.final is not None:
+            state, message = TrialState.SUCCEEDED, exit_info.message
+        else:
+            state, message = TrialState.FAILED, _failure_message(exit_info)
+        retries = self.config.max_trial_retries or 0
+        if state == TrialState.FAILED and trial.attempt < retries:
+            self._requeue(trial, attempt=trial.attempt + 1, reason=message)
+            return
+        self._end_trial(trial, state, message, curve=tuple(live.curve))
+
+    def _end_trial(self, trial: Trial, state: TrialState, message: str, *,
+                   curve: tuple[float, ...] | None = None) -> None:
+        now = time.time()
+        with self.store.transaction():
+            self.store.update_trial(trial.id, status=state, ended_at=now, message=message)
+            self.store.add_event("trial_end", trial_id=trial.id, data={"status": state.value, "message": message})
+            self.store.update_experiment(elapsed=self.elapsed)  # so a crash loses at most one trial's time
+        self._history.pending = [o for o in self._history.pending if o.trial_id != trial.id]
+        stored = self.store.get_trial(trial.id)
+        if curve is None:
+            curve = tuple(self._curve_of(trial.id))
+        self._history.finished.append(_observation(stored, value=stored.final, intermediate=curve))
+        if self.assessor is not None:
+            with contextlib.suppress(Exception):
+                self.assessor.trial_end(trial.id, state == TrialState.SUCCEEDED)
+        self._publish_trial(stored)
+
+    def _curve_of(self, trial_id: str) -> list[float]:
+        return [m.value for m in self.store.get_metrics(trial_id, MetricKind.PERIODICAL)]
+
+    def _requeue(self, trial: Trial, *, attempt: int, reason: str) -> None:
+        with self.store.transaction():
+            self.store.update_trial(trial.id, status=TrialState.WAITING, attempt=attempt, message=reason,
+                                    clear_pid=True)
+            self.store.add_event("trial_requeued", trial_id=trial.id, data={"attempt": attempt, "reason": reason})
+        self._queue.appendleft(trial.id)
+        self._publish_trial(self.store.get_trial(trial.id))
+
+    def _finish_waiting(self, trial: Trial, state: TrialState, message: str) -> None:
+        with contextlib.suppress(ValueError):
+            self._queue.remove(trial.id)
+        self._end_trial(trial, state, message)
+        self._wake.set()
+
+    async def _kill(self, trial_id: str, state: TrialState, message: str) -> None:
+        live = self._live.get(trial_id)
+        if live is None or live.kill_reason is not None:
+            return
+        live.kill_reason, live.kill_message = state, message
+        self.store.add_event("trial_kill", trial_id=trial_id, data={"status": state.value, "message": message})
+        if live.handle is not None:
+            await self.runner.kill(live.handle, grace=KILL_GRACE_S, reason=message)
+        if live.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(live.task)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a background task, keeping a reference so it is not garbage-collected mid-flight."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _arm_trial_timer(self, live: _Live) -> None:
+        limit = self.config.max_trial_duration_s
+        if limit is None:
+            return
+        loop = asyncio.get_running_loop()
+        live.timer = loop.call_later(
+            limit,
+            lambda: self._spawn(
+                self._kill(live.trial.id, TrialState.EARLY_STOPPED, f"exceeded maxTrialDuration ({limit:g} s)")
+            ),
+        )
+
+    # == budgets and status ==============================================================================
+    def _budget_left(self) -> bool:
+        limit = self.config.max_trial_number
+        return limit is None or self._algorithm_trials < limit
+
+    def _duration_exceeded(self) -> bool:
+        limit = self.config.max_experiment_duration_s
+        return limit is not None and self.elapsed >= limit
+
+    def _finished_all(self) -> bool:
+        if self._live:
+            return False
+        if self._queue and not self._duration_exceeded():
+            return False
+        return (
+            self._tuner_exhausted
+            or self._tuner_error is not None
+            or not self._budget_left()
+            or self._duration_exceeded()
+        )
+
+    def _update_budget_status(self) -> None:
+        if self.status in (ExperimentStatus.ERROR, ExperimentStatus.STOPPED):
+            return
+        if self._tuner_exhausted:
+            self._set_status(ExperimentStatus.TUNER_NO_MORE_TRIAL)
+        elif not self._budget_left() or self._duration_exceeded():
+            self._set_status(ExperimentStatus.NO_MORE_TRIAL)
+        else:
+            self._set_status(ExperimentStatus.RUNNING)
+
+    def _complete(self) -> None:
+        for trial_id in list(self._queue):  # left WAITING when the duration ran out
+            trial = self.store.get_trial(trial_id)
+            if trial.status == TrialState.WAITING:
+                self._end_trial(trial, TrialState.USER_CANCELED, "not started: maxExperimentDuration reached")
+        self._queue.clear()
+        if self.status not in (ExperimentStatus.ERROR, ExperimentStatus.DONE):
+            self._set_status(ExperimentStatus.DONE, ended=True)
+
+    def _revive(self) -> None:
+        """Budgets were raised or work was queued: a DONE experiment runs again (as NNI does)."""
+        if self.status in (ExperimentStatus.DONE, ExperimentStatus.NO_MORE_TRIAL, ExperimentStatus.TUNER_NO_MORE_TRIAL):
+            self._set_status(ExperimentStatus.RUNNING, clear_end=True)
+        self._arm_deadline()
+        self._wake.set()
+
+    def _enter_running(self) -> None:
+        self._run_started = time.monotonic()
+        with self.store.transaction():
+            self.store.update_experiment(run_started_at=time.time(), clear_ended_at=True, error="")
+            self._set_status(ExperimentStatus.RUNNING)
+        self._arm_deadline()
+        self._wake.set()
+
+    def _arm_deadline(self) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+        limit = self.config.max_experiment_duration_s
+        if limit is not None:
+            remaining = max(0.0, limit - self.elapsed)
+            self._deadline_timer = asyncio.get_running_loop().call_later(remaining + 0.01, self._wake.set)
+
+    def _set_status(self, status: ExperimentStatus, *, ended: bool = False, clear_end: bool = False,
+                    error: str | None = None) -> None:
+        if status == self.status and not ended and error is None:
+            return
+        self.status = status
+        self.store.update_experiment(
+            status=status,
+            error=error,
+            ended_at=time.time() if ended else None,
+            clear_ended_at=clear_end,
+            elapsed=self.elapsed,
+        )
+        self.store.add_event("experiment_status", data={"status": status.value, **({"error": error} if error else {})})
+        self.feed.publish({"type": "experiment", "status": status.value, "error": error})
+
+    def _fail(self, message: str) -> None:
+        _log.error("experiment %s failed: %s", self.experiment_id, message)
+        self._set_status(ExperimentStatus.ERROR, error=message, ended=True)
+
+    def _update_config(self, **changes: Any) -> None:
+        self._require_writable()
+        for name, value in changes.items():
+            setattr(self.config, name, value)
+        self.store.update_experiment(config=self.config.to_dict())
+        self.store.add_event("config_updated", data={k: _jsonable(v) for k, v in changes.items()})
+        self.feed.publish({"type": "config", "changes": {k: _jsonable(v) for k, v in changes.items()}})
+        self._revive()
+
+    def _require_writable(self) -> None:
+        if self.status in (ExperimentStatus.STOPPED, ExperimentStatus.VIEWED) or self._stopping:
+            raise ConflictError(
+                f"experiment {self.experiment_id} is {self.status.value}; resume it with "
+                f"`tunelab resume {self.experiment_id}` to change it"
+            )
+
+    def _publish_trial(self, trial: Trial) -> None:
+        self.feed.publish({"type": "trial", "trial": trial_json(trial)})
+
+    # == resume ==========================================================================================
+    async def _recover(self) -> None:
+        """Rebuild the loop's state from the store (a no-op for a new experiment)."""
+        record = self.store.get_experiment()
+        self._elapsed_before = record.elapsed
+        trials = self.store.list_trials()
+        for trial in trials:
+            self._trial_ids.add(trial.id)
+            if trial.source == TrialSource.ALGORITHM:
+                self._algorithm_trials += 1
+        for trial in trials:
+            if trial.status.is_finished:
+                curve = tuple(self._curve_of(trial.id))
+                self._history.finished.append(_observation(trial, value=trial.final, intermediate=curve))
+            elif trial.status == TrialState.WAITING:
+                self._history.pending.append(_observation(trial))
+                self._queue.append(trial.id)
+            else:
+                await self._recover_running(trial)
+        if trials:
+            self.store.add_event("resumed", data={"trials": len(trials), "finished": len(self._history.finished)})
+
+    async def _recover_running(self, trial: Trial) -> None:
+        directory = _paths.trial_dir(self.experiment_dir, trial.id)
+        self._history.pending.append(_observation(trial))
+        from tunelab.runners._process import process_has_env
+
+        if trial.pid is not None and process_has_env(trial.pid, _env.TRIAL_ID, trial.id):
+            live = _Live(trial=trial)
+            live.handle = self.runner.adopt(trial.id, trial.pid, directory, self._trial_env(trial, directory))
+            self._live[trial.id] = live
+            self._replay_metrics_file(trial.id)
+            self.store.add_event("trial_reattached", trial_id=trial.id, data={"pid": trial.pid})
+            self._arm_trial_timer(live)
+            live.task = asyncio.create_task(self._watch(live))
+            return
+        metrics = list(read_metrics_file(directory / _env.METRICS_FILE_NAME))
+        intermediates = [m for m in metrics if m.kind == MetricKind.PERIODICAL]
+        finals = [m for m in metrics if m.kind == MetricKind.FINAL]
+        with self.store.transaction():
+            if intermediates:
+                self.store.add_intermediates(intermediates)
+            if finals:
+                self.store.set_final(finals[0])
+        if finals:
+            self._end_trial(trial, TrialState.SUCCEEDED, "finished while the manager was down")
+        else:
+            self._requeue(trial, attempt=trial.attempt, reason="its process ended while the manager was down; "
+                          "running it again with the same parameters")
+
+    async def _shutdown(self) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        kills = [self._kill(tid, TrialState.USER_CANCELED, "experiment stopped") for tid in list(self._live)]
+        if kills:
+            await asyncio.gather(*kills, return_exceptions=True)
+        self._flush_metrics()
+        for trial_id in list(self._queue):
+            trial = self.store.get_trial(trial_id)
+            if trial.status == TrialState.WAITING and self.status == ExperimentStatus.STOPPED:
+                self._end_trial(trial, TrialState.USER_CANCELED, "experiment stopped")
+        self.store.update_experiment(elapsed=self.elapsed)
+        await self.runner.close()
+        self._done.set()
+
+
+# == helpers =============================================================================================
+def _observation(trial: Trial, *, value: float | None = None, intermediate: tuple[float, ...] = ()) -> Observation:
+    return Observation(
+        trial_id=trial.id,
+        sequence=trial.sequence,
+        parameters=trial.parameters,
+        state=trial.status,
+        value=value,
+        intermediate=intermediate,
+    )
+
+
+def _failure_message(exit_info: TrialExit) -> str:
+    from tunelab.runners._local import _describe
+
+    head = f"exited with {_describe(exit_info.returncode)}"
+    if exit_info.message:
+        head = exit_info.message
+    last = _last_error_line(exit_info.stderr_tail)
+    return f"{head}: {last}" if last else head
+
+
+def _last_error_line(stderr: str) -> str:
+    for line in reversed(stderr.splitlines()):
+        if line.strip():
+            return line.strip()[:500]
+    return ""
+
+
+def _require_positive_int(value: Any, field_name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(f"{field_name}: must be a positive integer, got {value!r}")
+
+
+def _metric_message(metric: Metric) -> dict[str, Any]:
+    return {"trial": metric.trial_id, "kind": metric.kind.value, "seq": metric.sequence,
+            "value": metric.data, "ts": metric.timestamp}
+
+
+def _json_float(value: float | None) -> float | str | None:
+    if value is None or math.isfinite(value):
+        return value
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def _metric_json(metric: Metric) -> dict[str, Any]:
+    return {"trial_id": metric.trial_id, "kind": metric.kind.value, "sequence": metric.sequence,
+            "value": _json_float(metric.value), "data": _jsonable(metric.data), "timestamp": metric.timestamp}
+
+
+def trial_json(trial: Trial) -> dict[str, Any]:
+    """The JSON shape of a trial in the REST API, the live feed and ``--json`` CLI output."""
+    return {
+        "id": trial.id,
+        "sequence": trial.sequence,
+        "status": trial.status.value,
+        "parameters": _jsonable(trial.parameters),
+        "source": trial.source.value,
+        "created_at": trial.created_at,
+        "started_at": trial.started_at,
+        "ended_at": trial.ended_at,
+        "duration": trial.duration,
+        "final": _json_float(trial.final),
+        "final_data": _jsonable(trial.final_data),
+        "message": trial.message,
+        "attempt": trial.attempt,
+        "pid": trial.pid,
+        "intermediate_count": trial.intermediate_count,
+        "latest_intermediate": _json_float(trial.latest_intermediate),
+    }
+
+
+__all__ = ["ExperimentManager", "NotFoundError", "trial_json"]

@@ -1,0 +1,62 @@
+"""Where experiments live on disk, and the ids that name them."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import string
+from pathlib import Path
+
+from tunelab.base import InvalidInputError
+
+HOME_ENV = "TUNELAB_HOME"
+DEFAULT_ROOT = Path("~/tunelab-experiments")
+DB_FILE = "tunelab.db"
+TRIALS_DIR = "trials"
+LOG_DIR = "log"
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_ALPHABET = string.ascii_lowercase + string.digits
+_TRIAL_ALPHABET = string.ascii_letters + string.digits
+
+
+def experiments_root(working_directory: str | os.PathLike[str] | None = None) -> Path:
+    """The root of experiment directories: ``experimentWorkingDirectory`` > ``$TUNELAB_HOME`` > default."""
+    if working_directory:
+        return Path(working_directory).expanduser().resolve()
+    env = os.environ.get(HOME_ENV)
+    return Path(env).expanduser().resolve() if env else DEFAULT_ROOT.expanduser().resolve()
+
+
+def validate_experiment_id(experiment_id: str) -> str:
+    """Experiment ids become directory names: allow only NNI's id alphabet (no ``/``, no ``..``)."""
+    if not isinstance(experiment_id, str) or not _ID_RE.match(experiment_id):
+        raise InvalidInputError(
+            f"experiment id {experiment_id!r} is invalid: use 1-32 letters, digits, '_' or '-'"
+        )
+    return experiment_id
+
+
+def new_experiment_id(root: Path) -> str:
+    """A fresh 8-character id (NNI's shape) not used under ``root``."""
+    while True:
+        candidate = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+        if not (root / candidate).exists():
+            return candidate
+
+
+def new_trial_id(taken: set[str]) -> str:
+    """A fresh 5-character trial id (NNI's shape), unique within the experiment."""
+    while True:
+        candidate = "".join(secrets.choice(_TRIAL_ALPHABET) for _ in range(5))
+        if candidate not in taken:
+            return candidate
+
+
+def experiment_dir(root: Path, experiment_id: str) -> Path:
+    return root / validate_experiment_id(experiment_id)
+
+
+def trial_dir(exp_dir: Path, trial_id: str) -> Path:
+    return exp_dir / TRIALS_DIR / trial_id

@@ -1,0 +1,136 @@
+"""Read-side questions about an experiment, answered from a store: the same functions serve the REST API,
+the CLI (when no manager runs) and the Python API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from tunelab.storage import ExperimentStore
+from tunelab.trial import MetricKind, Trial, TrialState
+
+
+def optimize_mode_of(config: Mapping[str, Any]) -> str:
+    """The tuner's optimize mode with NNI's defaults (TPE and Anneal minimize, the others maximize)."""
+    tuner = config.get("tuner") or {}
+    args = tuner.get("classArgs") or {}
+    mode = args.get("optimize_mode")
+    if mode:
+        return str(mode).lower()
+    name = str(tuner.get("name") or "TPE").lower()
+    return "minimize" if name in {"tpe", "anneal", "tpe_legacy"} else "maximize"
+
+
+def best_trial(store: ExperimentStore, mode: str | None = None) -> Trial | None:
+    """The trial with the best finite final value (ties: the earlier trial)."""
+    mode = mode or optimize_mode_of(store.get_experiment().config)
+    best: Trial | None = None
+    for trial in store.list_trials():
+        if not trial.has_usable_final:
+            continue
+        if best is None or _better(trial.final, best.final, mode):  # type: ignore[arg-type]
+            best = trial
+    return best
+
+
+def _better(value: float, than: float | None, mode: str) -> bool:
+    if than is None:
+        return True
+    return value < than if mode == "minimize" else value > than
+
+
+def best_json(trial: Trial | None) -> dict[str, Any] | None:
+    if trial is None:
+        return None
+    return {"parameters": dict(trial.parameters), "value": trial.final, "trial_id": trial.id,
+            "sequence_id": trial.sequence}
+
+
+def ranked_trials(store: ExperimentStore, mode: str, *, head: int | None = None,
+                  tail: int | None = None) -> list[Trial]:
+    """Completed trials with a final value, best first (``nnictl trial ls --head/--tail``)."""
+    done = [t for t in store.list_trials() if t.has_usable_final]
+    sign = 1.0 if mode == "minimize" else -1.0
+    done.sort(key=lambda t: sign * (t.final or 0.0))
+    if head is not None:
+        return done[:head]
+    if tail is not None:
+        return done[-tail:] if tail else []
+    return done
+
+
+def counts(store: ExperimentStore) -> dict[str, int]:
+    by_state = store.count_trials()
+    return {state.value: by_state.get(state, 0) for state in TrialState}
+
+
+def export_records(store: ExperimentStore, *, intermediate: bool = False) -> list[dict[str, Any]]:
+    """NNI's export shape: ``{"parameter", "value" (JSON string of the final metric), "trialJobId"}``;
+    trials without a final result are omitted, as in NNI."""
+    records: list[dict[str, Any]] = []
+    for trial in store.list_trials():
+        if trial.final_data is None and trial.final is None:
+            continue
+        record: dict[str, Any] = {
+            "parameter": dict(trial.parameters),
+            "value": json.dumps(trial.final_data if trial.final_data is not None else trial.final),
+            "trialJobId": trial.id,
+        }
+        if intermediate:
+            record["intermediate"] = [m.data for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)]
+        records.append(record)
+    return records
+
+
+def export_csv(store: ExperimentStore, *, intermediate: bool = False) -> str:
+    """NNI's CSV: parameter columns, then ``reward`` (scalar metric) or one column per dict-metric key,
+    then ``trialJobId`` (and ``intermediate``)."""
+    records = export_records(store, intermediate=intermediate)
+    param_keys: list[str] = []
+    metric_keys: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        row: dict[str, Any] = {}
+        for key, value in _flatten(record["parameter"]).items():
+            if key not in param_keys:
+                param_keys.append(key)
+            row[key] = value
+        value = json.loads(record["value"])
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in metric_keys:
+                    metric_keys.append(key)
+                row[key] = item
+        else:
+            if "reward" not in metric_keys:
+                metric_keys.append("reward")
+            row["reward"] = value
+        row["trialJobId"] = record["trialJobId"]
+        if intermediate:
+            row["intermediate"] = json.dumps(record["intermediate"])
+        rows.append(row)
+    columns = param_keys + metric_keys + ["trialJobId"] + (["intermediate"] if intermediate else [])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

@@ -1,0 +1,238 @@
+"""Opening an experiment for a manager session: create, resume or view.
+
+This is where the pieces meet: the config chooses the store, the tuner, the assessor and the runner;
+the lock makes sure only one manager writes to an experiment.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from tunelab.assessors import Assessor, create_assessor_from_config
+from tunelab.base import ConfigError, NotFoundError
+from tunelab.config import ExperimentConfig, parse_config
+from tunelab.manager import _paths
+from tunelab.manager._lock import ManagerLock
+from tunelab.manager._manager import ExperimentManager
+from tunelab.runners import GpuSlots, LocalRunner, Runner
+from tunelab.space import parse_search_space
+from tunelab.storage import ExperimentRecord, ExperimentStore, open_store
+from tunelab.trial import ExperimentStatus
+from tunelab.tuners import Tuner, create_tuner_from_config
+
+
+class Mode(str, Enum):
+    CREATE = "create"
+    RESUME = "resume"
+    VIEW = "view"
+
+
+@dataclass
+class Session:
+    """An opened experiment: its directory, store, and (unless viewing) its manager and lock."""
+
+    experiment_id: str
+    experiment_dir: Path
+    store: ExperimentStore
+    config: ExperimentConfig
+    mode: Mode
+    manager: ExperimentManager | None = None
+    lock: ManagerLock | None = None
+
+    def close(self) -> None:
+        self.store.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def store_location(config_storage: str | None, exp_dir: Path) -> str | Path:
+    """PostgreSQL when the config names a URL, otherwise the SQLite file in the experiment directory."""
+    return config_storage if config_storage else exp_dir
+
+
+def create_session(
+    config: ExperimentConfig,
+    *,
+    experiment_id: str | None = None,
+    keep_serving: bool = False,
+) -> Session:
+    """Validate ``config``, make the experiment directory and database, and build its manager."""
+    config.validate()
+    root = _paths.experiments_root(config.experiment_working_directory)
+    root.mkdir(parents=True, exist_ok=True)
+    exp_id = _paths.validate_experiment_id(experiment_id) if experiment_id else _paths.new_experiment_id(root)
+    exp_dir = _paths.experiment_dir(root, exp_id)
+    lock = ManagerLock(exp_dir)
+    lock.acquire(exp_id)
+    try:
+        store = open_store(store_location(config.storage, exp_dir), exp_id)
+        seed = _tuner_seed(config)
+        record = ExperimentRecord(
+            id=exp_id,
+            name=config.experiment_name,
+            config=_config_for_storage(config),
+            status=ExperimentStatus.INITIALIZED,
+            created_at=time.time(),
+            extra={"tuner_seed": seed, "experiment_dir": str(exp_dir)},
+        )
+        store.create_experiment(record)
+        session = Session(exp_id, exp_dir, store, config, Mode.CREATE, lock=lock)
+        session.manager = _build_manager(session, seed=seed, resumed_trials=0, keep_serving=keep_serving)
+    except BaseException:
+        lock.release()
+        raise
+    return session
+
+
+def open_session(
+    experiment_id: str,
+    *,
+    mode: Mode,
+    root: Path | None = None,
+    storage: str | None = None,
+    keep_serving: bool = False,
+) -> Session:
+    """Open an existing experiment to resume (a new manager on it) or view (read-only)."""
+    exp_dir = find_experiment_dir(experiment_id, root)
+    lock: ManagerLock | None = None
+    if mode == Mode.RESUME:
+        lock = ManagerLock(exp_dir)
+        lock.acquire(experiment_id)
+    try:
+        store = open_store(store_location(storage, exp_dir), experiment_id, readonly=mode == Mode.VIEW)
+        record = store.get_experiment()
+        config = parse_config(dict(record.config))
+        session = Session(experiment_id, exp_dir, store, config, mode, lock=lock)
+        if mode == Mode.RESUME:
+            seed = int(record.extra.get("tuner_seed", 0))
+            resumed = len(store.list_trials())
+            session.manager = _build_manager(session, seed=seed, resumed_trials=resumed, keep_serving=keep_serving)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return session
+
+
+def find_experiment_dir(experiment_id: str, root: Path | None = None) -> Path:
+    _paths.validate_experiment_id(experiment_id)
+    base = root or _paths.experiments_root()
+    exp_dir = base / experiment_id
+    if not exp_dir.is_dir():
+        raise NotFoundError(
+            f"experiment {experiment_id!r} not found under {base}; `tunelab list --all` shows the known ones "
+            f"(set TUNELAB_HOME if your experiments live elsewhere)"
+        )
+    return exp_dir
+
+
+def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_serving: bool) -> ExperimentManager:
+    config = session.config
+    space = parse_search_space(config.resolved_search_space())
+    # A resumed tuner must not replay the proposals of its first run: same seed, different stream.
+    tuner = build_tuner(config, space, seed=seed if resumed_trials == 0 else _derive(seed, resumed_trials))
+    assessor = build_assessor(config)
+    manager_box: list[ExperimentManager] = []  # the runner's sink needs the manager, built just below
+
+    def sink(message: Mapping[str, Any]) -> None:
+        manager_box[0].on_metric(message)
+
+    runner = build_runner(config, session.experiment_dir, sink)
+    manager = ExperimentManager(
+        experiment_id=session.experiment_id,
+        config=config,
+        store=session.store,
+        experiment_dir=session.experiment_dir,
+        runner=runner,
+        tuner=tuner,
+        assessor=assessor,
+        keep_serving=keep_serving,
+        extra_trial_env=_compat_env(),
+    )
+    manager_box.append(manager)
+    return manager
+
+
+def build_tuner(config: ExperimentConfig, space: Any, *, seed: int) -> Tuner:
+    algorithm = config.tuner
+    name = (algorithm.name if algorithm is not None else None) or "TPE"
+    class_args: dict[str, Any] = dict(algorithm.class_args or {}) if algorithm is not None else {}
+    if algorithm is not None and algorithm.class_name:
+        from tunelab import tuners
+
+        loader = getattr(tuners, "load_custom_tuner", None)
+        if loader is None:
+            raise ConfigError("tuner.className: custom tuners are not supported yet; use a built-in tuner name")
+        return loader(algorithm.class_name, algorithm.code_directory, space, class_args, seed=seed)
+    class_args.setdefault("seed", seed)
+    return create_tuner_from_config(name, space, class_args)
+
+
+def build_assessor(config: ExperimentConfig) -> Assessor | None:
+    algorithm = config.assessor
+    if algorithm is None or not (algorithm.name or algorithm.class_name):
+        return None
+    if algorithm.class_name:
+        from tunelab import assessors
+
+        loader = getattr(assessors, "load_custom_assessor", None)
+        if loader is None:
+            raise ConfigError("assessor.className: custom assessors are not supported yet; use a built-in name")
+        return loader(algorithm.class_name, algorithm.code_directory, dict(algorithm.class_args or {}))
+    return create_assessor_from_config(algorithm.name or "", dict(algorithm.class_args or {}))
+
+
+def build_runner(config: ExperimentConfig, exp_dir: Path, sink: Any) -> Runner:
+    service = config.training_service
+    platform = getattr(service, "platform", "local") if service is not None else "local"
+    if platform == "dask":
+        from tunelab.runners import dask_runner_from_config  # type: ignore[attr-defined]
+
+        return dask_runner_from_config(service, exp_dir, sink)
+    slots = None
+    if config.trial_gpu_number:
+        slots = GpuSlots(
+            gpu_indices=_gpu_indices(getattr(service, "gpu_indices", None)),
+            max_trials_per_gpu=int(getattr(service, "max_trial_number_per_gpu", 1) or 1),
+            use_active_gpu=bool(getattr(service, "use_active_gpu", False)),
+        )
+    return LocalRunner(exp_dir, sink, gpu_slots=slots)
+
+
+def _gpu_indices(value: Any) -> list[int] | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        return [int(part) for part in value.split(",") if part.strip()]
+    return [int(v) for v in value]
+
+
+def _compat_env() -> Mapping[str, str]:
+    try:
+        from tunelab.compat import trial_environment  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return trial_environment()
+
+
+def _tuner_seed(config: ExperimentConfig) -> int:
+    algorithm = config.tuner
+    if algorithm is not None and algorithm.class_args and algorithm.class_args.get("seed") is not None:
+        return int(algorithm.class_args["seed"])
+    return random.SystemRandom().randrange(2**31)
+
+
+def _derive(seed: int, salt: int) -> int:
+    return (seed * 1_000_003 + salt * 7_919) % (2**31)
+
+
+def _config_for_storage(config: ExperimentConfig) -> dict[str, Any]:
+    return config.to_dict()

@@ -1,0 +1,85 @@
+"""The live metric channel of local trials: a Unix stream socket receiving JSON lines."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+from tunelab.runners._protocol import MetricSink
+
+_log = logging.getLogger(__name__)
+_MAX_LINE = 2_000_000  # above the trial API's 1 MB metric limit
+
+
+def channel_address(experiment_dir: Path) -> str:
+    """A stable address per experiment directory, so trials find a resumed manager at the same place.
+
+    Linux: an abstract socket (no file, no 108-byte path limit). Elsewhere: a socket file in the directory.
+    """
+    if sys.platform.startswith("linux"):
+        digest = hashlib.sha1(str(experiment_dir.resolve()).encode()).hexdigest()[:20]
+        return f"@tunelab-{digest}"
+    return str(experiment_dir / "channel.sock")
+
+
+class MetricChannel:
+    """Accepts trial connections and hands every well-formed message to the sink.
+
+    A malformed line is logged and skipped; the trial's metrics file still holds what it meant to send.
+    """
+
+    def __init__(self, address: str, sink: MetricSink) -> None:
+        self.address = address
+        self._sink = sink
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def open(self) -> None:
+        path = "\0" + self.address[1:] if self.address.startswith("@") else self.address
+        if not self.address.startswith("@"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(self.address).unlink()
+        self._server = await asyncio.start_unix_server(self._serve, path=path, limit=_MAX_LINE)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            while True:
+                try:
+                    line = await reader.readline()
+                except (ValueError, asyncio.LimitOverrunError):
+                    _log.warning("dropping an over-long metric line on the trial channel")
+                    continue
+                except ConnectionError:
+                    break
+                if not line:
+                    break
+                self._dispatch(line)
+        finally:
+            writer.close()
+            if task is not None:
+                self._tasks.discard(task)
+
+    def _dispatch(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            _log.warning("ignoring a malformed line on the trial channel: %r", line[:200])
+            return
+        if isinstance(message, dict) and "trial" in message:
+            self._sink(message)

@@ -1,0 +1,44 @@
+"""What the HTTP layer needs to answer: an experiment's store and, when it is live, its manager."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tunelab.base import ConflictError
+from tunelab.manager import ChangeFeed, ExperimentManager
+from tunelab.storage import ExperimentStore
+
+
+@dataclass
+class ServerSettings:
+    """How the server is exposed. A token is required whenever ``host`` is not a loopback address."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    token: str | None = None
+    extra_allowed_hosts: tuple[str, ...] = ()
+
+    @property
+    def allowed_hosts(self) -> set[str]:
+        hosts = {self.host, "127.0.0.1", "localhost", "[::1]", *self.extra_allowed_hosts}
+        return {h.lower() for h in hosts} | {f"{h.lower()}:{self.port}" for h in hosts}
+
+
+@dataclass
+class AppContext:
+    """One experiment served by the app. ``manager`` is None for a read-only view."""
+
+    experiment_id: str
+    store: ExperimentStore
+    experiment_dir: Path
+    experiments_root: Path
+    manager: ExperimentManager | None = None
+    feed: ChangeFeed = field(default_factory=ChangeFeed)
+    read_only_reason: str = "the experiment is opened read-only (tunelab view); resume it to change it"
+
+    def live(self) -> ExperimentManager:
+        """The manager, or ConflictError when the experiment is only viewed."""
+        if self.manager is None:
+            raise ConflictError(self.read_only_reason)
+        return self.manager

@@ -1,0 +1,55 @@
+"""Request guards: the Host header (DNS rebinding) and the access token beyond loopback."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tunelab.server._context import ServerSettings
+from tunelab.server._errors import error_response
+
+TOKEN_HEADER = "x-tunelab-token"
+TOKEN_COOKIE = "tunelab_token"
+PUBLIC_PATHS = frozenset({"/api/v1/health"})
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    allowed = settings.allowed_hosts
+
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        host = (request.headers.get("host") or "").lower()
+        if host not in allowed:
+            return error_response(
+                403, "forbidden",
+                f"Host header {host!r} is not served here; open http://{settings.host}:{settings.port}/",
+            )
+        if settings.token and request.url.path not in PUBLIC_PATHS and not _token_ok(request, settings.token):
+            return error_response(
+                401, "unauthorized",
+                f"this server needs its access token: send the {TOKEN_HEADER} header, or open the URL with "
+                "?token=... printed when it started",
+            )
+        response = await call_next(request)
+        if settings.token and request.query_params.get("token") == settings.token:
+            response.set_cookie(TOKEN_COOKIE, settings.token, httponly=True, samesite="strict")
+        return response
+
+    return guard
+
+
+def _token_ok(request: Request, token: str) -> bool:
+    given = (
+        request.headers.get(TOKEN_HEADER)
+        or request.cookies.get(TOKEN_COOKIE)
+        or request.query_params.get("token")
+        or ""
+    )
+    return hmac.compare_digest(given.encode(), token.encode())

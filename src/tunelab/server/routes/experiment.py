@@ -1,0 +1,153 @@
+"""The experiment resource: detail, budget and search-space updates, stop, export, best, list."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from tunelab.base import InvalidInputError
+from tunelab.manager import (
+    best_json,
+    best_trial,
+    counts,
+    export_csv,
+    export_records,
+    optimize_mode_of,
+    trial_json,
+)
+from tunelab.server._context import AppContext
+from tunelab.server._deps import get_context
+
+router = APIRouter(prefix="/api/v1", tags=["experiment"])
+
+
+class ExperimentUpdate(BaseModel):
+    """Fields a user may change on a live experiment (NNI's ``nnictl update``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trialConcurrency: int | None = Field(default=None, gt=0)
+    maxTrialNumber: int | None = Field(default=None, gt=0)
+    maxExperimentDuration: str | int | float | None = None
+    searchSpace: dict[str, Any] | None = None
+
+
+@router.get("/health", tags=["health"])
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/experiment")
+def get_experiment(context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    return experiment_json(context)
+
+
+def experiment_json(context: AppContext) -> dict[str, Any]:
+    record = context.store.get_experiment()
+    manager = context.manager
+    status = manager.status.value if manager is not None else record.status.value
+    elapsed = manager.elapsed if manager is not None else record.elapsed
+    config = dict(manager.config.to_dict()) if manager is not None else dict(record.config)
+    mode = optimize_mode_of(config)
+    best = best_trial(context.store, mode)
+    baseline = _baseline(context)
+    return {
+        "id": record.id,
+        "name": record.name,
+        "status": status,
+        "error": record.error,
+        "read_only": manager is None,
+        "created_at": record.created_at,
+        "run_started_at": record.run_started_at,
+        "ended_at": record.ended_at,
+        "elapsed": elapsed,
+        "optimize_mode": mode,
+        "config": config,
+        "counts": counts(context.store),
+        "best": trial_json(best) if best is not None else None,
+        "baseline": trial_json(baseline) if baseline is not None else None,
+        "experiment_dir": str(context.experiment_dir),
+        "server_time": time.time(),
+    }
+
+
+def _baseline(context: AppContext) -> Any:
+    record = context.store.get_experiment()
+    trial_id = record.extra.get("baseline_trial") if record.extra else None
+    if not trial_id:
+        return None
+    try:
+        return context.store.get_trial(str(trial_id))
+    except Exception:
+        return None
+
+
+@router.patch("/experiment")
+def update_experiment(update: ExperimentUpdate, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    manager = context.live()
+    given = update.model_dump(exclude_none=True)
+    if not given:
+        raise InvalidInputError(
+            "body: name at least one of trialConcurrency, maxTrialNumber, maxExperimentDuration, searchSpace"
+        )
+    if update.searchSpace is not None:
+        manager.update_search_space(update.searchSpace)
+    if update.trialConcurrency is not None:
+        manager.update_concurrency(update.trialConcurrency)
+    if update.maxTrialNumber is not None:
+        manager.update_max_trial_number(update.maxTrialNumber)
+    if update.maxExperimentDuration is not None:
+        manager.update_max_duration(update.maxExperimentDuration)
+    return experiment_json(context)
+
+
+@router.post("/experiment/stop")
+async def stop_experiment(context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    manager = context.live()
+    await manager.stop()
+    return {"status": manager.status.value}
+
+
+@router.get("/best")
+def get_best(context: AppContext = Depends(get_context)) -> dict[str, Any] | None:
+    return best_json(best_trial(context.store))
+
+
+@router.get("/export", response_model=None)
+def export(
+    format: str = Query("json", pattern="^(json|csv)$"),
+    intermediate: bool = False,
+    context: AppContext = Depends(get_context),
+) -> Any:
+    if format == "csv":
+        return PlainTextResponse(export_csv(context.store, intermediate=intermediate), media_type="text/csv")
+    return export_records(context.store, intermediate=intermediate)
+
+
+@router.get("/experiments")
+def list_experiments(context: AppContext = Depends(get_context)) -> list[dict[str, Any]]:
+    from tunelab.manager import read_info
+    from tunelab.storage import scan_experiments
+
+    result = []
+    for listing in scan_experiments(context.experiments_root):
+        record = listing.record
+        info = read_info(listing.directory)
+        entry: dict[str, Any] = {
+            "id": listing.directory.name,
+            "directory": str(listing.directory),
+            "error": listing.error,
+        }
+        if record is not None:
+            entry.update(
+                name=record.name, status=record.status.value, created_at=record.created_at,
+                ended_at=record.ended_at, best=listing.best_final,
+                counts={state.value: n for state, n in listing.trial_counts.items()},
+                url=info.url if info else None, running=info is not None,
+            )
+        result.append(entry)
+    return result

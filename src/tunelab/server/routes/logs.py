@@ -1,0 +1,58 @@
+"""Trial log files by name, confined to the trial's own directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from tunelab.base import InvalidInputError, NotFoundError
+from tunelab.manager import validate_experiment_id
+from tunelab.server._context import AppContext
+from tunelab.server._deps import get_context
+
+router = APIRouter(prefix="/api/v1", tags=["logs"])
+LOG_NAMES = ("stdout", "stderr", "trial.log")
+MAX_CHUNK = 4 * 1024 * 1024
+
+
+@router.get("/trials/{trial_id}/logs/{name}")
+def read_log(
+    trial_id: str,
+    name: str,
+    tail: int | None = Query(None, ge=1, le=MAX_CHUNK, description="last N bytes"),
+    offset: int = Query(0, ge=0),
+    length: int = Query(256 * 1024, ge=1, le=MAX_CHUNK),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    if name not in LOG_NAMES:
+        raise InvalidInputError(f"log name: {name!r} is not a trial log; use one of {', '.join(LOG_NAMES)}")
+    context.store.get_trial(trial_id)  # 404 for an unknown trial before touching the disk
+    validate_experiment_id(trial_id)  # trial ids share the id alphabet: no '/', no '..'
+    path = _confined(context.experiment_dir / "trials" / trial_id, name)
+    size = path.stat().st_size if path.exists() else 0
+    start = max(0, size - tail) if tail is not None else min(offset, size)
+    count = tail if tail is not None else length
+    data = b""
+    if size:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(count)
+    return {"name": name, "size": size, "offset": start, "text": data.decode("utf-8", errors="replace"),
+            "path": str(path)}
+
+
+def _confined(directory: Path, name: str) -> Path:
+    """The log file's real path, refusing anything (a symlink included) that leads out of the trial dir."""
+    base = directory.resolve()
+    candidate = (directory / name)
+    if candidate.is_symlink() or not candidate.exists():
+        if candidate.is_symlink():
+            raise NotFoundError(f"log {name} of this trial is a link; only regular files are served")
+        return candidate
+    real = candidate.resolve()
+    if os.path.commonpath([real, base]) != str(base):
+        raise NotFoundError(f"log {name} is outside the trial's directory")
+    return real

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tunelab.base import InvalidInputError
+from tunelab.base import ConfigError
 from tunelab.space import SearchSpace
 from tunelab.trial import TrialState
 
@@ -66,15 +66,22 @@ class Tuner(ABC):
     #: NNI's default optimize mode for this algorithm (TPE and Anneal minimize; most others maximize).
     default_optimize_mode: OptimizeMode = "maximize"
 
-    def __init__(self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None
+    ) -> None:
         self.space = space
-        mode = (optimize_mode or self.default_optimize_mode).lower()
-        if mode not in ("maximize", "minimize"):
-            raise InvalidInputError(
+        mode = optimize_mode or self.default_optimize_mode
+        if not isinstance(mode, str) or mode.lower() not in ("maximize", "minimize"):
+            raise ConfigError(
                 f'tuner.classArgs.optimize_mode: must be "maximize" or "minimize", got {optimize_mode!r}'
             )
-        self.optimize_mode: OptimizeMode = mode  # type: ignore[assignment]
-        self.seed = seed
+        self.optimize_mode: OptimizeMode = "maximize" if mode.lower() == "maximize" else "minimize"
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ConfigError(f"tuner.classArgs.seed: must be a non-negative integer, got {seed!r}")
+        if seed is None:
+            # Draw the seed explicitly (as NNI does) so that a run can be reproduced from its logged seed.
+            seed = int(np.random.default_rng().integers(2**31))
+        self.seed: int = seed
         self.rng = np.random.default_rng(seed)
 
     @abstractmethod

@@ -1,0 +1,186 @@
+"""The contract every builtin tuner keeps, run over the whole registry.
+
+Suggestions lie in the space (nested choices included); a seeded tuner repeats itself in a fresh
+interpreter; failed trials, NaN values, late and duplicate results never crash it; both optimize modes
+work.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from tunelab.base import NoMoreTrialsError
+from tunelab.space import parse_search_space
+from tunelab.trial import TrialState
+from tunelab.tuners import BUILTIN_TUNERS, History, Observation, Tuner, create_tuner_from_config
+
+SPACE: dict[str, Any] = {
+    "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
+    "units": {"_type": "randint", "_value": [8, 64]},
+    "act": {"_type": "choice", "_value": ["relu", "tanh"]},
+    "drop": {"_type": "quniform", "_value": [0.0, 0.5, 0.1]},
+    "noise": {"_type": "qnormal", "_value": [0, 1, 0.5]},
+    "model": {
+        "_type": "choice",
+        "_value": [
+            {"_name": "linear"},
+            {
+                "_name": "mlp",
+                "depth": {"_type": "randint", "_value": [1, 4]},
+                "norm": {
+                    "_type": "choice",
+                    "_value": [
+                        {"_name": "none"},
+                        {"_name": "batch", "eps": {"_type": "lognormal", "_value": [-5, 1]}},
+                    ],
+                },
+            },
+        ],
+    },
+}
+
+# Few startup jobs so that model-based tuners leave their random warm-up within these short loops.
+FAST_ARGS: dict[str, dict[str, Any]] = {"TPE": {"tpe_args": {"n_startup_jobs": 5}}}
+
+
+def objective(params: dict[str, Any]) -> float:
+    value = (math.log10(params["lr"]) + 2.5) ** 2 + abs(params["units"] - 32) / 32 + params["drop"]
+    value += 0.3 if params["act"] == "tanh" else 0.0
+    if params["model"]["_name"] == "mlp":
+        value -= 0.1 * params["model"]["depth"]
+    return value
+
+
+def make(name: str, *, seed: int = 7, space: dict[str, Any] | None = None, **args: Any) -> Tuner:
+    class_args = {**FAST_ARGS.get(name, {}), "seed": seed, **args}
+    return create_tuner_from_config(name, space if space is not None else SPACE, class_args)
+
+
+def observe(history: History, params: dict[str, Any], value: float | None, state: TrialState) -> None:
+    n = len(history.finished)
+    history.finished.append(Observation(f"t{n}", n, params, state, value))
+
+
+def run_loop(tuner: Tuner, n: int) -> list[dict[str, Any]]:
+    history = History()
+    out = []
+    for _ in range(n):
+        try:
+            params = tuner.suggest(history)
+        except NoMoreTrialsError:
+            break
+        out.append(params)
+        observe(history, params, objective(params), TrialState.SUCCEEDED)
+    return out
+
+
+@pytest.fixture(params=BUILTIN_TUNERS)
+def name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_suggestions_lie_in_the_space_including_nested(name: str) -> None:
+    space = parse_search_space(SPACE)
+    suggestions = run_loop(make(name), 40)
+    assert len(suggestions) == 40
+    for params in suggestions:
+        assert space.contains(params) == [], params
+    branches = {p["model"]["_name"] for p in suggestions}
+    assert branches == {"linear", "mlp"}
+
+
+def test_seeded_runs_repeat_in_a_fresh_interpreter(name: str) -> None:
+    here = run_loop(make(name, seed=123), 30)
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_tuner_contract import make, run_loop
+        print(json.dumps(run_loop(make({name!r}, seed=123), 30)))
+        """
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True, timeout=120
+    )
+    there = json.loads(result.stdout)
+    assert there == json.loads(json.dumps(here))
+
+
+def test_different_seeds_differ_where_the_tuner_is_random(name: str) -> None:
+    a, b = run_loop(make(name, seed=1), 10), run_loop(make(name, seed=2), 10)
+    if name == "GridSearch":
+        assert a == b  # deterministic by design
+    else:
+        assert a != b
+
+
+def test_failed_trials_and_nan_values_do_not_crash(name: str) -> None:
+    tuner = make(name)
+    history = History()
+    space = parse_search_space(SPACE)
+    for i in range(40):
+        params = tuner.suggest(history)
+        assert space.contains(params) == []
+        if i % 3 == 0:
+            observe(history, params, None, TrialState.FAILED)
+        elif i % 3 == 1:
+            observe(history, params, math.nan, TrialState.SUCCEEDED)
+        else:
+            observe(history, params, objective(params), TrialState.SUCCEEDED)
+
+
+def test_all_failed_history_still_suggests(name: str) -> None:
+    tuner = make(name)
+    history = History()
+    for _ in range(30):
+        observe(history, tuner.suggest(history), None, TrialState.FAILED)
+    assert parse_search_space(SPACE).contains(tuner.suggest(history)) == []
+
+
+@pytest.mark.parametrize("mode", ["minimize", "maximize"])
+def test_both_optimize_modes(name: str, mode: str) -> None:
+    tuner = make(name, optimize_mode=mode)
+    assert tuner.optimize_mode == mode
+    history = History()
+    for _ in range(30):
+        params = tuner.suggest(history)
+        observe(history, params, objective(params), TrialState.SUCCEEDED)
+
+
+def test_late_and_duplicate_results(name: str) -> None:
+    tuner = make(name)
+    history = History()
+    running: list[Observation] = []
+    for i in range(30):
+        params = tuner.suggest(history)
+        obs = Observation(f"t{i}", i, params, TrialState.RUNNING)
+        running.append(obs)
+        history.pending.append(obs)
+        if i % 4 == 3:  # the oldest running trial finishes late, reported twice; it stays listed as pending
+            done = running.pop(0)
+            finished = Observation(done.trial_id, done.sequence, done.parameters, TrialState.SUCCEEDED, 1.0)
+            history.finished.extend([finished, finished])
+    assert len(history.finished) > 10
+
+
+def test_pending_trials_are_not_proposed_again_in_small_spaces(name: str) -> None:
+    small = {"a": {"_type": "choice", "_value": [1, 2, 3]}, "b": {"_type": "randint", "_value": [0, 2]}}
+    tuner = make(name, space=small)
+    history = History()
+    keys = []
+    for i in range(6):
+        params = tuner.suggest(history)
+        keys.append(json.dumps(params, sort_keys=True))
+        history.pending.append(Observation(f"t{i}", i, params, TrialState.RUNNING))
+    assert len(set(keys)) == 6
+    with pytest.raises(NoMoreTrialsError):
+        tuner.suggest(history)

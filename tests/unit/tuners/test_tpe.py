@@ -1,0 +1,132 @@
+"""TPE: NNI defaults, warm-up, convergence, the constant liar, nested spaces, sanity against Random."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tunelab.space import parse_search_space
+from tunelab.trial import TrialState
+from tunelab.tuners import History, Observation, RandomTuner, TpeArgs, TpeTuner, Tuner
+
+
+def _loop(
+    tuner: Tuner, objective: Callable[[dict[str, Any]], float], n: int
+) -> tuple[list[dict[str, Any]], History]:
+    history = History()
+    suggestions = []
+    for i in range(n):
+        params = tuner.suggest(history)
+        suggestions.append(params)
+        history.finished.append(Observation(f"t{i}", i, params, TrialState.SUCCEEDED, objective(params)))
+    return suggestions, history
+
+
+def test_defaults_match_nni() -> None:
+    assert TpeArgs() == TpeArgs.from_mapping({})
+    args = TpeArgs()
+    assert (args.constant_liar_type, args.n_startup_jobs, args.n_ei_candidates) == ("best", 20, 24)
+    assert (args.linear_forgetting, args.prior_weight, args.gamma) == (25, 1.0, 0.25)
+    assert TpeArgs.from_mapping({"constant_liar_type": None}).constant_liar_type is None
+    assert TpeArgs.from_mapping({"constant_liar_type": "WORST"}).constant_liar_type == "worst"
+
+
+def test_random_warm_up_then_model() -> None:
+    space = parse_search_space({"x": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = TpeTuner(space, seed=0)
+    _, history = _loop(tuner, lambda p: p["x"], 19)
+    assert tuner._fit(history) == [None]
+    _, history = _loop(tuner, lambda p: p["x"], 20)
+    assert tuner._fit(history)[0] is not None
+
+
+@pytest.mark.parametrize("mode", ["minimize", "maximize"])
+def test_converges_towards_the_optimum_in_both_modes(mode: str) -> None:
+    space = parse_search_space({"x": {"_type": "uniform", "_value": [0, 1]}})
+    sign = 1.0 if mode == "minimize" else -1.0
+    tuner = TpeTuner(space, seed=1, optimize_mode=mode, tpe_args={"n_startup_jobs": 10})
+    suggestions, _ = _loop(tuner, lambda p: sign * (p["x"] - 0.2) ** 2, 80)
+    assert abs(statistics.median(p["x"] for p in suggestions[-20:]) - 0.2) < 0.08
+
+
+def test_nested_choice_learns_the_branch_and_its_parameter() -> None:
+    space = parse_search_space(
+        {
+            "m": {
+                "_type": "choice",
+                "_value": [
+                    {"_name": "a", "u": {"_type": "uniform", "_value": [0, 1]}},
+                    {"_name": "b", "v": {"_type": "uniform", "_value": [0, 1]}},
+                ],
+            }
+        }
+    )
+
+    def objective(p: dict[str, Any]) -> float:
+        m = p["m"]
+        return 1.0 + m["u"] if m["_name"] == "a" else (m["v"] - 0.8) ** 2
+
+    tuner = TpeTuner(space, seed=2, tpe_args={"n_startup_jobs": 10})
+    suggestions, _ = _loop(tuner, objective, 80)
+    late = [p["m"] for p in suggestions[-20:]]
+    assert sum(m["_name"] == "b" for m in late) >= 15
+    assert abs(statistics.median(m["v"] for m in late if m["_name"] == "b") - 0.8) < 0.1
+
+
+def test_constant_liar_uses_pending_trials() -> None:
+    space = parse_search_space(
+        {"x": {"_type": "uniform", "_value": [0, 1]}, "y": {"_type": "uniform", "_value": [0, 1]}}
+    )
+
+    def suggest(liar: str | None, pending: list[Observation]) -> dict[str, Any]:
+        tuner = TpeTuner(space, seed=4, tpe_args={"n_startup_jobs": 5, "constant_liar_type": liar})
+        _, history = _loop(tuner, lambda p: (p["x"] - 0.3) ** 2 + p["y"], 12)
+        history.pending.extend(pending)
+        return tuner.suggest(history)
+
+    pending = [Observation(f"p{i}", 100 + i, {"x": 0.3, "y": 0.01 * i}, TrialState.RUNNING) for i in range(6)]
+    assert suggest(None, pending) == suggest(None, [])  # liar off: pending trials are ignored
+    assert suggest("worst", pending) != suggest("worst", [])
+
+
+def test_model_is_cached_until_history_changes() -> None:
+    space = parse_search_space({"x": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 3})
+    _, history = _loop(tuner, lambda p: p["x"], 10)
+    first = tuner._fit(history)
+    assert tuner._fit(history) is first
+    history.finished.append(Observation("new", 99, {"x": 0.5}, TrialState.SUCCEEDED, 0.5))
+    assert tuner._fit(history) is not first
+
+
+def test_wide_randint_and_zero_prior_weight() -> None:
+    space = parse_search_space(
+        {"k": {"_type": "randint", "_value": [0, 1_000_000]}, "n": {"_type": "normal", "_value": [0, 1]}}
+    )
+    tuner = TpeTuner(space, seed=3, tpe_args={"n_startup_jobs": 5, "prior_weight": 0.0})
+    suggestions, _ = _loop(tuner, lambda p: abs(p["k"] - 500_000) / 1e6 + p["n"] ** 2, 30)
+    assert all(space.contains(p) == [] for p in suggestions)
+
+
+def test_tpe_beats_random_on_a_quadratic() -> None:
+    space = parse_search_space(
+        {"x": {"_type": "uniform", "_value": [-5, 5]}, "y": {"_type": "uniform", "_value": [-5, 5]}}
+    )
+
+    def quadratic(p: dict[str, Any]) -> float:
+        return (p["x"] - 1.0) ** 2 + (p["y"] + 2.0) ** 2
+
+    def best(tuner: Tuner) -> float:
+        _, history = _loop(tuner, quadratic, 80)
+        return min(float(obs.value or 0.0) for obs in history.finished)
+
+    # Over 9 seeds at 80 trials TPE's median best is about 4x lower than Random's; ask only for better.
+    seeds = range(9)
+    tpe = statistics.median(best(TpeTuner(space, seed=s)) for s in seeds)
+    rnd = statistics.median(best(RandomTuner(space, seed=s)) for s in seeds)
+    assert tpe < rnd, (tpe, rnd)
+    assert np.isfinite(tpe)

@@ -51,6 +51,8 @@ class NumericParzen:
     bounded: bool
     low_cdf: np.ndarray  # Φ((0 - mu) / sigma), bounded only
     mass: np.ndarray  # probability mass of each component inside [0, 1] (1 when unbounded)
+    inv_sigmas: np.ndarray
+    coef32: np.ndarray  # weight / (sigma * mass * sqrt(2 pi)): the density is coef @ exp(-z^2 / 2)
 
     @classmethod
     def fit(
@@ -75,7 +77,9 @@ class NumericParzen:
             mass = np.ones_like(mus)
         with np.errstate(divide="ignore"):
             log_w = np.log(w)
-        return cls(log_w, w, mus, sigmas, bounded, low_cdf, mass)
+        inv_sigmas = 1.0 / sigmas
+        coef = (w * inv_sigmas / mass * math.exp(-_LOG_SQRT_2PI)).astype(np.float32)
+        return cls(log_w, w, mus, sigmas, bounded, low_cdf, mass, inv_sigmas, coef)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         component = rng.choice(len(self.mus), size=size, p=self.weights)
@@ -87,7 +91,24 @@ class NumericParzen:
         return np.clip(mu + sigma * ndtri(np.clip(u, 1e-300, 1 - 2**-53)), 0.0, 1.0)
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
-        z = (x[:, None] - self.mus) / self.sigmas
+        # Density space with one matrix-vector product is several times faster than a log-sum-exp; it
+        # underflows only for points more than ~13 sigma from every centre, recomputed exactly below.
+        # The exponentials run in float32 (SIMD, ~4x faster); the scores only rank candidates.
+        z = np.subtract.outer(x, self.mus)
+        z *= self.inv_sigmas
+        np.square(z, out=z)
+        z *= -0.5
+        kernel = np.exp(z.astype(np.float32))
+        density = (kernel @ self.coef32).astype(np.float64)
+        with np.errstate(divide="ignore"):
+            out = np.log(density)
+        far = ~(density > 0)
+        if far.any():
+            out[far] = self._log_pdf_exact(x[far])
+        return out
+
+    def _log_pdf_exact(self, x: np.ndarray) -> np.ndarray:
+        z = (x[:, None] - self.mus) * self.inv_sigmas
         terms = self.log_weights - np.log(self.sigmas * self.mass) - _LOG_SQRT_2PI - 0.5 * z * z
         top = terms.max(axis=1)
         return top + np.log(np.exp(terms - top[:, None]).sum(axis=1))

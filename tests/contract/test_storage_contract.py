@@ -18,11 +18,15 @@ import pytest
 from tunelab.base import ConflictError, InvalidInputError, NotFoundError, StorageError
 from tunelab.storage import (
     SCHEMA_VERSION,
+    Condition,
     ExperimentRecord,
     ExperimentStore,
     MemoryStore,
+    Op,
     SqliteStore,
+    TrialQuery,
     open_store,
+    parse_filter,
 )
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
 
@@ -615,3 +619,150 @@ def test_sqlite_store_is_the_directory_default(tmp_path: Path) -> None:
         assert opened.path == tmp_path / "tunelab.db"
     finally:
         opened.close()
+
+
+# -- trial queries -----------------------------------------------------------------------------------------
+def _query_fixture_trials() -> list[tuple[Trial, Any]]:
+    """(trial, final metric data or None) covering the query rules."""
+    s, f, r, w = TrialState.SUCCEEDED, TrialState.FAILED, TrialState.RUNNING, TrialState.WAITING
+    rows: list[tuple[dict[str, Any], Any]] = [
+        (
+            {"parameters": {"lr": 0.1, "optimizer": "sgd", "model": {"_name": "cnn", "dropout": 0.5}},
+             "status": s, "started_at": 100.0, "ended_at": 160.0},
+            {"default": 0.9, "loss": 0.1},
+        ),
+        (
+            {"parameters": {"lr": 0.01, "optimizer": "adam", "model": {"_name": "mlp", "hidden": 64}},
+             "status": f, "started_at": 100.0, "ended_at": 110.0, "message": "CUDA out of memory"},
+            None,
+        ),
+        (
+            {"parameters": {"lr": 0.001, "optimizer": "sgd", "model": {"_name": "cnn", "dropout": 0.2}},
+             "status": s, "started_at": 100.0, "ended_at": 130.0},
+            0.7,
+        ),
+        (
+            {"parameters": {"lr": 0.05, "optimizer": "adam", "model": {"_name": "cnn", "dropout": 0.3}},
+             "status": r, "started_at": 200.0},
+            None,
+        ),
+        ({"parameters": {"lr": "auto", "optimizer": "sgd", "flag": True}, "status": w}, None),
+        (
+            {"parameters": {"lr": 0.2, "optimizer": "rmsprop", "model": {"_name": "mlp", "hidden": 128}},
+             "status": s, "started_at": 100.0, "ended_at": 100.0},
+            math.nan,
+        ),
+    ]  # fmt: skip
+    return [(trial(i, **fields), data) for i, (fields, data) in enumerate(rows)]
+
+
+@pytest.fixture
+def filled(ready: ExperimentStore) -> ExperimentStore:
+    with ready.transaction():
+        for made, data in _query_fixture_trials():
+            ready.insert_trial(made)
+            if data is not None:
+                value = data["default"] if isinstance(data, dict) else data
+                ready.set_final(Metric(made.id, MetricKind.FINAL, 0, value, data, 0.0))
+        ready.add_intermediates([periodical("t003", i, i / 10) for i in range(3)])
+    return ready
+
+
+def _ids(store: ExperimentStore, query: TrialQuery | str, **options: Any) -> list[int]:
+    if isinstance(query, str):
+        query = parse_filter(query, **options)
+    return [t.sequence for t in store.query_trials(query).trials]
+
+
+class TestQueryContract:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("", [0, 1, 2, 3, 4, 5]),
+            ("status:SUCCEEDED", [0, 2, 5]),
+            ("status:failed,running", [1, 3]),
+            ("status!=SUCCEEDED", [1, 3, 4]),
+            ("lr>0.01", [0, 3, 5]),
+            ("lr >= 0.01", [0, 1, 3, 5]),
+            ("lr<0.05", [1, 2]),
+            ("lr=auto", [4]),
+            ("optimizer == 'sgd'", [0, 2, 4]),
+            ("optimizer!=sgd", [1, 3, 5]),
+            ("optimizer=adam,rmsprop", [1, 3, 5]),
+            ("optimizer!=adam,rmsprop", [0, 2, 4]),
+            ("optimizer>b", [0, 2, 4, 5]),
+            ("optimizer<=adam", [1, 3]),
+            ("model._name=cnn", [0, 2, 3]),
+            ("model.dropout=0.25..0.5", [0, 3]),
+            ("model.dropout!=0.5", [1, 2, 3, 4, 5]),
+            ("model.hidden>=64 model._name:mlp", [1, 5]),
+            ("flag=true", [4]),
+            ("flag=false", []),
+            ("final=0.75..1", [0]),
+            ("final>0.5", [0, 2]),
+            ("final!=0.9", [1, 2, 3, 4, 5]),
+            ("metric.loss<0.2", [0]),
+            ("metric.default>=0.9", [0]),
+            ("duration>=30", [0, 2]),
+            ("duration=0", [5]),
+            ("intermediate_count>0", [3]),
+            ("sequence>=4", [4, 5]),
+            ("cuda", [1]),
+            ("MLP", [1, 5]),
+            ("fail", [1]),
+            ("2", [2]),
+            ("0.05", [3]),
+            ("t004", [4]),
+            ("cnn status:SUCCEEDED", [0, 2]),
+            ("optimizer=sgd status:SUCCEEDED final>0.8", [0]),
+            ("nothing-matches-this", []),
+        ],
+    )
+    def test_filters(self, filled: ExperimentStore, text: str, expected: list[int]) -> None:
+        assert _ids(filled, text, limit=None) == expected
+
+    @pytest.mark.parametrize(
+        ("sort", "descending", "expected"),
+        [
+            ("sequence", True, [5, 4, 3, 2, 1, 0]),
+            ("final", True, [0, 2, 1, 3, 4, 5]),
+            ("final", False, [2, 0, 1, 3, 4, 5]),
+            ("params.lr", False, [2, 1, 3, 0, 5, 4]),
+            ("params.lr", True, [4, 5, 0, 3, 1, 2]),
+            ("params.model.dropout", False, [2, 3, 0, 1, 4, 5]),
+            ("params.optimizer", False, [1, 3, 5, 0, 2, 4]),
+            ("metric.loss", False, [0, 1, 2, 3, 4, 5]),
+            ("duration", True, [0, 2, 1, 5, 3, 4]),
+            ("duration", False, [5, 1, 2, 0, 3, 4]),
+            ("status", False, [1, 3, 0, 2, 5, 4]),
+            ("id", True, [5, 4, 3, 2, 1, 0]),
+            ("started_at", True, [3, 0, 1, 2, 5, 4]),
+            ("ended_at", False, [5, 1, 2, 0, 3, 4]),
+            ("intermediate_count", True, [3, 0, 1, 2, 4, 5]),
+            ("latest_intermediate", True, [3, 0, 1, 2, 4, 5]),
+        ],
+    )
+    def test_sorting(self, filled: ExperimentStore, sort: str, descending: bool, expected: list[int]) -> None:
+        assert _ids(filled, TrialQuery(sort=sort, descending=descending)) == expected
+
+    def test_paging_and_total(self, filled: ExperimentStore) -> None:
+        page = filled.query_trials(TrialQuery(offset=1, limit=2))
+        assert [t.sequence for t in page.trials] == [1, 2]
+        assert page.total == 6
+        page = filled.query_trials(parse_filter("status:SUCCEEDED", offset=2, limit=5))
+        assert ([t.sequence for t in page.trials], page.total) == ([5], 3)
+        page = filled.query_trials(TrialQuery(offset=10))
+        assert (page.trials, page.total) == ([], 6)
+
+    def test_pages_hold_full_trials(self, filled: ExperimentStore) -> None:
+        [got] = filled.query_trials(parse_filter("t003")).trials
+        assert got == filled.get_trial("t003")
+        assert got.intermediate_count == 3
+
+    def test_conditions_built_directly(self, filled: ExperimentStore) -> None:
+        query = TrialQuery(
+            statuses=(TrialState.SUCCEEDED, TrialState.RUNNING),
+            parameters=(Condition("model._name", Op.IN, ("cnn", "other")),),
+            fields=(Condition("final", Op.BETWEEN, 0.0, 0.8),),
+        )
+        assert _ids(filled, query) == [2]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tunelab.storage._filter import parse_filter
 from tunelab.storage._memory import MemoryStore
 from tunelab.storage._open import open_store
 from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
+from tunelab.storage._query import NUMERIC_FIELDS, SORT_FIELDS, Condition, Op, TrialPage, TrialQuery
 from tunelab.storage._scan import ExperimentListing, optimize_mode, scan_experiments
 from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
 
@@ -26,15 +28,22 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DB_FILENAME",
+    "NUMERIC_FIELDS",
     "SCHEMA_VERSION",
+    "SORT_FIELDS",
+    "Condition",
     "Event",
     "ExperimentListing",
     "ExperimentRecord",
     "ExperimentStore",
     "MemoryStore",
+    "Op",
     "PostgresStore",
     "SqliteStore",
+    "TrialPage",
+    "TrialQuery",
     "open_store",
     "optimize_mode",
+    "parse_filter",
     "scan_experiments",
 ]

@@ -19,6 +19,8 @@ from typing import Any
 from tunelab.base import ConflictError, InvalidInputError, NotFoundError, StorageError
 from tunelab.storage._codec import dump_json, load_json
 from tunelab.storage._protocol import Event, ExperimentRecord
+from tunelab.storage._query import TrialPage, TrialQuery
+from tunelab.storage._query_py import run_query
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
 
 _MetricKey = tuple[str, int]  # (kind value, sequence)
@@ -273,6 +275,11 @@ class MemoryStore:
             return None
         sign = -1.0 if maximize else 1.0
         return _copy_trial(min(scored, key=lambda t: (sign * t.final, t.sequence)))  # type: ignore[operator]
+
+    def query_trials(self, query: TrialQuery) -> TrialPage:
+        """One page of the trials matching ``query`` (the rules are in ``tunelab.storage._query``)."""
+        page = run_query(self._read().trials.values(), query)
+        return TrialPage(trials=[_copy_trial(t) for t in page.trials], total=page.total)
 
     # -- metrics -----------------------------------------------------------------------------------------
     def add_intermediates(self, metrics: Sequence[Metric]) -> int:

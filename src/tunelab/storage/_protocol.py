@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from tunelab.storage._query import TrialPage, TrialQuery
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 SCHEMA_VERSION = 1
@@ -126,6 +127,17 @@ class ExperimentStore(Protocol):
         """Number of trials per status (statuses with none are absent)."""
         ...
 
+    def best_trial(self, *, maximize: bool) -> Trial | None:
+        """The trial with the highest (``maximize``) or lowest final value; NaN finals never win; ties go
+        to the lower sequence. ``None`` when no trial has a usable final value."""
+        ...
+
+    def query_trials(self, query: TrialQuery) -> TrialPage:
+        """One page of the trials matching ``query``: filters, sort and paging as documented in
+        ``tunelab.storage._query`` (every store gives the same answer). Raises nothing for valid queries:
+        ``TrialQuery`` validates itself."""
+        ...
+
     # -- metrics -----------------------------------------------------------------------------------------
     def add_intermediates(self, metrics: Sequence[Metric]) -> int:
         """Store PERIODICAL metrics; a (trial, sequence) already stored is ignored. Returns how many
@@ -143,6 +155,12 @@ class ExperimentStore(Protocol):
 
     def iter_metrics(self, kind: MetricKind | None = None) -> Iterator[Metric]:
         """Every metric of the experiment, ordered by trial sequence then metric sequence."""
+        ...
+
+    def metrics_since(self, after: int = 0, *, limit: int = 10_000) -> tuple[list[Metric], int]:
+        """Metrics stored after cursor ``after`` (0 = from the start), in storage order, at most ``limit``;
+        returns them and the cursor to pass next time (unchanged when nothing is new). Live updates use it
+        to send only what changed. Cursors are opaque, growing integers, valid for one store backend."""
         ...
 
     # -- events ------------------------------------------------------------------------------------------

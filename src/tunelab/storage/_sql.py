@@ -31,11 +31,15 @@ from tunelab.storage._codec import (
     trial_to_row,
 )
 from tunelab.storage._protocol import Event, ExperimentRecord
+from tunelab.storage._query import TrialPage, TrialQuery
+from tunelab.storage._query_sql import Dialect, compile_query
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 _EXPERIMENT_COLUMNS = "id, name, config, status, error, created_at, run_started_at, ended_at, elapsed, extra"
 _TRIAL_PLACEHOLDERS = ", ".join("?" * 17)
 _ITER_CHUNK = 200  # trials per query when streaming every metric
+_ID_CHUNK = 900  # ids per IN (...) list, under every SQLite build's variable limit
+_NO_LIMIT = 2**62  # "no LIMIT" in a form both SQLite and PostgreSQL accept
 
 
 class SqlStore(ABC):
@@ -72,6 +76,10 @@ class SqlStore(ABC):
     @abstractmethod
     def _describe(self) -> str:
         """Where the data lives, for error messages (a path or a URL without password)."""
+
+    @abstractmethod
+    def _dialect(self) -> Dialect:
+        """How this backend spells JSON access and text matching (see ``_query_sql``)."""
 
     def _sql(self, statement: str) -> str:
         return statement
@@ -362,6 +370,46 @@ class SqlStore(ABC):
             (self.experiment_id,),
         )
         return None if row is None else trial_from_row(row)
+
+    def query_trials(self, query: TrialQuery) -> TrialPage:
+        """One page of the trials matching ``query``, filtered, sorted and paged in SQL.
+
+        The sort runs over trial ids only (a deferred join: the sorter never carries whole rows), then
+        the page's rows are fetched by id. With filters beyond status, one statement returns every
+        matching id in order, so the filters are evaluated once for both the page and the total.
+        """
+        compiled = compile_query(self._dialect(), self.experiment_id, query)
+        ordered = (
+            f"SELECT id FROM trials WHERE {compiled.where} ORDER BY {compiled.order_by}",
+            [*compiled.where_params, *compiled.order_params],
+        )
+        end = None if query.limit is None else query.offset + query.limit
+        with self._guard():
+            if query.parameters or query.fields or query.metrics or query.text:
+                ids = [row[0] for row in self._execute(*ordered).fetchall()]
+                total, page_ids = len(ids), ids[query.offset : end]
+            else:
+                counted = self._execute(
+                    f"SELECT COUNT(*) FROM trials WHERE {compiled.where}", compiled.where_params
+                )
+                total = int(counted.fetchone()[0])
+                limit = _NO_LIMIT if query.limit is None else query.limit
+                paged = self._execute(f"{ordered[0]} LIMIT ? OFFSET ?", [*ordered[1], limit, query.offset])
+                page_ids = [row[0] for row in paged.fetchall()]
+            trials = self._trials_by_id(page_ids)
+        return TrialPage(trials=[trials[i] for i in page_ids], total=total)
+
+    def _trials_by_id(self, trial_ids: Sequence[str]) -> dict[str, Trial]:
+        found: dict[str, Trial] = {}
+        for first in range(0, len(trial_ids), _ID_CHUNK):
+            chunk = trial_ids[first : first + _ID_CHUNK]
+            rows = self._execute(
+                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? AND id IN ({', '.join('?' * len(chunk))})",
+                [self.experiment_id, *chunk],
+            ).fetchall()
+            for row in rows:
+                found[row[0]] = trial_from_row(row)
+        return found
 
     # -- metrics -----------------------------------------------------------------------------------------
     def add_intermediates(self, metrics: Sequence[Metric]) -> int:

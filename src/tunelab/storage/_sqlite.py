@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import NotFoundError, StorageError
+from tunelab.storage._query_sql import Dialect, SqliteDialect
 from tunelab.storage._schema import META_ROWS, SQLITE_SCHEMA, check_meta
 from tunelab.storage._sql import SqlStore
 
@@ -14,6 +15,7 @@ DB_FILENAME = "tunelab.db"
 BUSY_TIMEOUT_MS = 10_000
 
 # Table names of NNI's nni.sqlite, to tell the user what they opened.
+_DIALECT = SqliteDialect()
 _NNI_TABLES = {"TrialJobEvent", "MetricData", "ExperimentProfile"}
 
 
@@ -137,6 +139,9 @@ class SqliteStore(SqlStore):
 
     def _driver_errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
+
+    def _dialect(self) -> Dialect:
+        return _DIALECT
 
     def _describe(self) -> str:
         return str(self.path)

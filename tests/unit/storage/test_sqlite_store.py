@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tunelab.base import NotFoundError, StorageError
-from tunelab.storage import ExperimentRecord, SqliteStore, _sql
+from tunelab.storage import ExperimentRecord, SqliteStore, TrialQuery, _sql, parse_filter
 from tunelab.trial import Metric, MetricKind, Trial
 
 
@@ -160,3 +160,15 @@ def test_commits_survive_sigkill(tmp_path: Path) -> None:
     with SqliteStore(path, "e1") as store:
         assert [t.id for t in store.list_trials()] == ["t", "uncommitted"]
         assert store.get_trial("t").intermediate_count == 500
+
+
+def test_query_pages_fetched_in_id_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_sql, "_ID_CHUNK", 3)
+    with _make(tmp_path / "tunelab.db") as store:
+        for i in range(10):
+            store.insert_trial(Trial(id=f"t{i}", sequence=i, parameters={"x": i % 4}))
+        page = store.query_trials(parse_filter("x>=1", sort="params.x", descending=True, limit=None))
+        assert [t.id for t in page.trials] == ["t3", "t7", "t2", "t6", "t1", "t5", "t9"]
+        assert page.total == 7
+        page = store.query_trials(TrialQuery(sort="id", descending=True, offset=2, limit=7))
+        assert [t.id for t in page.trials] == ["t7", "t6", "t5", "t4", "t3", "t2", "t1"]

@@ -1,0 +1,212 @@
+"""Compiling a :class:`TrialQuery` to SQL, per dialect, with the rules documented in ``_query``.
+
+Keys and values always travel as bound parameters (JSON paths included), never inside the SQL text.
+Each builder returns ``(sql, params)`` with ``?`` placeholders in the order of ``params``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tunelab.storage._query import (
+    METRIC_PREFIX,
+    PARAM_PREFIX,
+    Condition,
+    Op,
+    TrialQuery,
+    kind_of,
+)
+from tunelab.storage._query_py import NUMBER_RE, ascii_lower
+
+Sql = tuple[str, list[Any]]
+
+_COMPARE = {Op.EQ: "=", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
+_DURATION = (
+    "(CASE WHEN ended_at >= started_at THEN ended_at - started_at WHEN ended_at < started_at THEN 0 END)"
+)
+
+
+class Dialect(Protocol):
+    """JSON access and text matching in one SQL dialect. ``column`` is a trusted column name."""
+
+    def number(self, column: str, path: tuple[str, ...]) -> Sql:
+        """The value at ``path`` if it is a JSON number, else NULL."""
+        ...
+
+    def string(self, column: str, path: tuple[str, ...]) -> Sql:
+        """The value at ``path`` if it is a JSON string (comparable by code point), else NULL."""
+        ...
+
+    def boolean_is(self, column: str, path: tuple[str, ...], value: bool) -> Sql:
+        """True when the value at ``path`` is the JSON boolean ``value``."""
+        ...
+
+    def sort_keys(self, column: str, path: tuple[str, ...]) -> list[Sql]:
+        """ORDER BY expressions: numbers, strings, booleans, then lists/objects; NULL when missing."""
+        ...
+
+    def contains(self, expression: str, needle: str) -> Sql:
+        """``expression`` contains ``needle``, ignoring ASCII case."""
+        ...
+
+    def parameter_text(self, needle: str, number: float | None) -> Sql:
+        """A string leaf of ``parameters`` contains ``needle`` (ignoring case), or a number leaf equals
+        ``number``."""
+        ...
+
+    def collate(self, expression: str) -> str:
+        """``expression`` ordered by code point."""
+        ...
+
+
+class SqliteDialect:
+    @staticmethod
+    def _path(path: tuple[str, ...]) -> str:
+        return "$" + "".join(f'."{part}"' for part in path)
+
+    def number(self, column: str, path: tuple[str, ...]) -> Sql:
+        p = self._path(path)
+        return (
+            f"(CASE WHEN json_type({column}, ?) IN ('integer', 'real') THEN json_extract({column}, ?) END)",
+            [p, p],
+        )
+
+    def string(self, column: str, path: tuple[str, ...]) -> Sql:
+        p = self._path(path)
+        return f"(CASE WHEN json_type({column}, ?) = 'text' THEN json_extract({column}, ?) END)", [p, p]
+
+    def boolean_is(self, column: str, path: tuple[str, ...], value: bool) -> Sql:
+        return f"(json_type({column}, ?) = '{'true' if value else 'false'}')", [self._path(path)]
+
+    def sort_keys(self, column: str, path: tuple[str, ...]) -> list[Sql]:
+        # json_extract gives a number, a string, 0/1 for booleans or JSON text for containers: ordering
+        # it inside each type rank matches the documented order with one JSON lookup.
+        p = self._path(path)
+        rank = (
+            f"(CASE json_type({column}, ?) WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1 "
+            "WHEN 'true' THEN 2 WHEN 'false' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 END)"
+        )
+        return [(rank, [p]), (f"json_extract({column}, ?)", [p])]
+
+    def contains(self, expression: str, needle: str) -> Sql:
+        return f"(instr(lower({expression}), ?) > 0)", [ascii_lower(needle)]
+
+    def parameter_text(self, needle: str, number: float | None) -> Sql:
+        lowered = ascii_lower(needle)
+        tree = "EXISTS (SELECT 1 FROM json_tree(trials.parameters) j WHERE {})"
+        sql = tree.format("j.type = 'text' AND instr(lower(j.atom), ?) > 0")
+        params: list[Any] = [lowered]
+        if not any(char in needle for char in '"\\') and needle.isprintable():
+            # Cheap prefilter: a string leaf holding the needle puts it in the JSON text too (the needle
+            # has nothing JSON escapes), so json_tree only walks the few rows that pass.
+            sql = f"(instr(lower(trials.parameters), ?) > 0 AND {sql})"
+            params.insert(0, lowered)
+        if number is not None:
+            sql += " OR " + tree.format("j.type IN ('integer', 'real') AND j.atom = ?")
+            params.append(number)
+        return f"({sql})", params
+
+    def collate(self, expression: str) -> str:
+        return expression  # SQLite's default BINARY collation orders UTF-8 by code point
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    where: str
+    where_params: list[Any]
+    order_by: str
+    order_params: list[Any]
+
+
+def compile_query(dialect: Dialect, experiment_id: str, query: TrialQuery) -> CompiledQuery:
+    clauses: list[str] = ["trials.experiment_id = ?"]
+    params: list[Any] = [experiment_id]
+
+    def add(sql: Sql) -> None:
+        clauses.append(sql[0])
+        params.extend(sql[1])
+
+    if query.statuses:
+        add((f"trials.status IN ({', '.join('?' * len(query.statuses))})", [s.value for s in query.statuses]))
+    for condition in query.parameters:
+        add(_json_condition(dialect, "trials.parameters", condition))
+    for condition in query.metrics:
+        add(_json_condition(dialect, "trials.final_data", condition))
+    for condition in query.fields:
+        add(_column_condition(condition))
+    for term in query.text:
+        add(_text_condition(dialect, term))
+    order, order_params = _order_by(dialect, query)
+    return CompiledQuery(" AND ".join(clauses), params, order, order_params)
+
+
+def _negate_or_any(condition: Condition, equals: list[Sql]) -> Sql:
+    """``!=`` is NOT(==) with missing counted as not equal; ``IN`` is any ``==``."""
+    sql = " OR ".join(s for s, _ in equals)
+    params = [p for _, ps in equals for p in ps]
+    if condition.op is Op.NE:
+        return f"NOT COALESCE(({sql}), FALSE)", params
+    return f"({sql})", params
+
+
+def _json_condition(dialect: Dialect, column: str, condition: Condition) -> Sql:
+    path = condition.path
+    if condition.op in (Op.NE, Op.IN):
+        return _negate_or_any(
+            condition, [_json_compare(dialect, column, path, Op.EQ, v) for v in condition.values()]
+        )
+    if condition.op is Op.BETWEEN:
+        low, low_params = _json_compare(dialect, column, path, Op.GE, condition.value)
+        high, high_params = _json_compare(dialect, column, path, Op.LE, condition.upper)
+        return f"({low} AND {high})", low_params + high_params
+    return _json_compare(dialect, column, path, condition.op, condition.value)
+
+
+def _json_compare(dialect: Dialect, column: str, path: tuple[str, ...], op: Op, value: Any) -> Sql:
+    kind = kind_of(value)
+    if kind == "bool":
+        return dialect.boolean_is(column, path, bool(value))
+    if kind == "number":
+        sql, params = dialect.number(column, path)
+        return f"({sql} {_COMPARE[op]} ?)", [*params, value]
+    sql, params = dialect.string(column, path)
+    return f"({dialect.collate(sql)} {_COMPARE[op]} ?)", [*params, value]
+
+
+def _field_expression(key: str) -> str:
+    return _DURATION if key == "duration" else f"trials.{key}"  # key is one of NUMERIC_FIELDS
+
+
+def _column_condition(condition: Condition) -> Sql:
+    expression = _field_expression(condition.key)
+    if condition.op in (Op.NE, Op.IN):
+        return _negate_or_any(condition, [(f"({expression} = ?)", [v]) for v in condition.values()])
+    if condition.op is Op.BETWEEN:
+        return f"({expression} BETWEEN ? AND ?)", [condition.value, condition.upper]
+    return f"({expression} {_COMPARE[condition.op]} ?)", [condition.value]
+
+
+def _text_condition(dialect: Dialect, term: str) -> Sql:
+    number = float(term) if NUMBER_RE.fullmatch(term) else None
+    parts = [dialect.contains(column, term) for column in ("trials.id", "trials.status", "trials.message")]
+    if number is not None:
+        parts.append(("(trials.sequence = ?)", [number]))
+    parts.append(dialect.parameter_text(term, number))
+    return "(" + " OR ".join(s for s, _ in parts) + ")", [p for _, ps in parts for p in ps]
+
+
+def _order_by(dialect: Dialect, query: TrialQuery) -> Sql:
+    direction = "DESC" if query.descending else "ASC"
+    sort = query.sort
+    keys: list[Sql]
+    if sort.startswith(PARAM_PREFIX):
+        keys = dialect.sort_keys("trials.parameters", tuple(sort[len(PARAM_PREFIX) :].split(".")))
+    elif sort.startswith(METRIC_PREFIX):
+        keys = dialect.sort_keys("trials.final_data", tuple(sort[len(METRIC_PREFIX) :].split(".")))
+    elif sort in ("id", "status"):
+        keys = [(dialect.collate(f"trials.{sort}"), [])]
+    else:
+        keys = [(_field_expression(sort), [])]
+    order = ", ".join(f"{sql} {direction} NULLS LAST" for sql, _ in keys)
+    return f"{order}, trials.sequence ASC", [p for _, ps in keys for p in ps]

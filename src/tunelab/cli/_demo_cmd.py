@@ -12,7 +12,7 @@ from tunelab.cli._common import app, console, handle_errors
 @app.command()
 @handle_errors
 def demo(
-    trials: Annotated[int, typer.Option("--trials", help="Tuned trials after the baseline.")] = 24,
+    trials: Annotated[int, typer.Option("--trials", help="Tuned trials after the baseline.")] = 20,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Trials at a time.")] = 2,
     port: Annotated[int, typer.Option("--port", "-p", help="Port of the web UI.")] = 8080,
     seed: Annotated[int | None, typer.Option("--seed", help="Tuner seed, for a reproducible run.")] = None,

@@ -35,12 +35,14 @@ def demo_config(*, trials: int, concurrency: int, seed: int | None) -> Experimen
     assert config.tuner is not None
     config.tuner.name = "TPE"
     config.tuner.class_args["optimize_mode"] = "maximize"
+    # NNI's default of 20 random start-up trials would leave TPE little to do in a 3-minute demo.
+    config.tuner.class_args["tpe_args"] = {"n_startup_jobs": max(4, trials // 3)}
     if seed is not None:
         config.tuner.class_args["seed"] = seed
     return config
 
 
-def run_demo(*, trials: int = 24, concurrency: int = 2, port: int = 8080, seed: int | None = None,
+def run_demo(*, trials: int = 20, concurrency: int = 2, port: int = 8080, seed: int | None = None,
              console: Console | None = None) -> int:
     """Run the demo in the foreground; returns the process exit code."""
     from tunelab.cli._host import host_session, server_settings

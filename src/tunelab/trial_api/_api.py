@@ -71,6 +71,10 @@ class _TrialSession:
                 return dict(_json_lite.loads(handle.read()))
         return {}
 
+    def close(self) -> None:
+        """Release the channel socket and the metrics file (the process exit does it otherwise)."""
+        _close_session_resources(self)
+
     # -- metrics -----------------------------------------------------------------------------------------
     def report(self, kind: str, metric: Any) -> None:
         scalar = scalar_of(metric)  # raises TypeError with a clear message for a bad metric
@@ -134,6 +138,15 @@ class _TrialSession:
             self._next_connect = 0.0
 
 
+def _close_session_resources(session: _TrialSession) -> None:
+    if session._sock is not None:
+        session._sock.close()
+        session._sock = None
+    if session._metrics_fd is not None:
+        os.close(session._metrics_fd)
+        session._metrics_fd = None
+
+
 def _connect(path: str) -> Socket:
     # The C module is enough for connect/sendall and imports in microseconds, unlike `socket`.
     import _socket
@@ -180,8 +193,10 @@ def _current() -> _TrialSession:
 
 
 def _reset_for_tests() -> None:
-    """Forget the process-wide session (tests that change the environment call this)."""
+    """Close and forget the process-wide session (tests that change the environment call this)."""
     global _session
+    if _session is not None:
+        _session.close()
     _session = None
 
 

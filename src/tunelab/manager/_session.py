@@ -217,7 +217,7 @@ def _gpu_indices(value: Any) -> list[int] | None:
 
 def _compat_env() -> Mapping[str, str]:
     try:
-        from tunelab.compat import trial_environment  # type: ignore[attr-defined]
+        from tunelab.compat import trial_environment
     except ImportError:
         return {}
     return trial_environment()

@@ -6,25 +6,14 @@ tunelab[postgres]``); in memory for tests. :func:`open_store` picks one from a l
 
 from __future__ import annotations
 
-from typing import Any
-
 from tunelab.storage._filter import parse_filter
 from tunelab.storage._memory import MemoryStore
 from tunelab.storage._open import open_store
+from tunelab.storage._postgres import PostgresStore
 from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
 from tunelab.storage._query import NUMERIC_FIELDS, SORT_FIELDS, Condition, Op, TrialPage, TrialQuery
 from tunelab.storage._scan import ExperimentListing, optimize_mode, scan_experiments
 from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
-
-
-def __getattr__(name: str) -> Any:
-    # PostgresStore imports psycopg (optional, heavy): load it only when asked for.
-    if name == "PostgresStore":
-        from tunelab.storage._postgres import PostgresStore
-
-        return PostgresStore
-    raise AttributeError(f"module 'tunelab.storage' has no attribute {name!r}")
-
 
 __all__ = [
     "DB_FILENAME",

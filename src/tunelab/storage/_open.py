@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tunelab.base import StorageError
+from tunelab.storage._postgres import PostgresStore
 from tunelab.storage._protocol import ExperimentStore
 from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
 
@@ -23,10 +24,7 @@ def open_store(location: str | Path, experiment_id: str, *, readonly: bool = Fal
     (or :class:`NotFoundError` for a missing database opened read-only) as the backends document.
     """
     if is_postgres_url(location):
-        raise StorageError(
-            f"storage location {_redact(str(location))!r}: PostgreSQL storage is not available yet in this "
-            "tunelab version; use an experiment directory (SQLite) as the storage location"
-        )
+        return PostgresStore(str(location), experiment_id, readonly=readonly)
     if isinstance(location, str) and "://" in location:
         scheme = location.split("://", 1)[0]
         raise StorageError(
@@ -37,13 +35,3 @@ def open_store(location: str | Path, experiment_id: str, *, readonly: bool = Fal
     if directory.name == DB_FILENAME:
         directory = directory.parent
     return SqliteStore(directory / DB_FILENAME, experiment_id, readonly=readonly)
-
-
-def _redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"

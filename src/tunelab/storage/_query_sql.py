@@ -111,6 +111,57 @@ class SqliteDialect:
         return expression  # SQLite's default BINARY collation orders UTF-8 by code point
 
 
+class PostgresDialect:
+    """``jsonb`` columns; paths are bound as ``text[]``; strings compare in the "C" collation."""
+
+    def number(self, column: str, path: tuple[str, ...]) -> Sql:
+        p = list(path)
+        return (
+            f"(CASE WHEN jsonb_typeof({column} #> ?) = 'number' THEN ({column} #>> ?)::double precision END)",
+            [p, p],
+        )
+
+    def string(self, column: str, path: tuple[str, ...]) -> Sql:
+        p = list(path)
+        return f"(CASE WHEN jsonb_typeof({column} #> ?) = 'string' THEN {column} #>> ? END)", [p, p]
+
+    def boolean_is(self, column: str, path: tuple[str, ...], value: bool) -> Sql:
+        return f"(({column} #> ?) = '{'true' if value else 'false'}'::jsonb)", [list(path)]
+
+    def sort_keys(self, column: str, path: tuple[str, ...]) -> list[Sql]:
+        p = list(path)
+        rank = (
+            f"(CASE jsonb_typeof({column} #> ?) WHEN 'number' THEN 0 WHEN 'string' THEN 1 WHEN 'boolean' THEN 2 "
+            "WHEN 'array' THEN 3 WHEN 'object' THEN 3 END)"
+        )
+        scalar_text = (
+            f"(CASE WHEN jsonb_typeof({column} #> ?) IN ('string', 'boolean') THEN {column} #>> ? END) "
+            'COLLATE "C"'
+        )
+        container_text = (
+            f"(CASE WHEN jsonb_typeof({column} #> ?) IN ('array', 'object') THEN ({column} #> ?)::text END) "
+            'COLLATE "C"'
+        )
+        return [(rank, [p]), self.number(column, path), (scalar_text, [p, p]), (container_text, [p, p])]
+
+    def contains(self, expression: str, needle: str) -> Sql:
+        return f"(strpos(lower({expression}), ?) > 0)", [ascii_lower(needle)]
+
+    def parameter_text(self, needle: str, number: float | None) -> Sql:
+        sql = "(jsonb_typeof(v) = 'string' AND strpos(lower(v #>> '{}'), ?) > 0)"
+        params: list[Any] = [ascii_lower(needle)]
+        if number is not None:
+            sql += " OR (jsonb_typeof(v) = 'number' AND (v #>> '{}')::double precision = ?)"
+            params.append(number)
+        return (
+            f"EXISTS (SELECT 1 FROM jsonb_path_query(trials.parameters, 'strict $.**') AS leaves(v) WHERE {sql})",
+            params,
+        )
+
+    def collate(self, expression: str) -> str:
+        return f'({expression}) COLLATE "C"'
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
     where: str

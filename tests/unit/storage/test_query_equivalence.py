@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import random
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,13 @@ from tunelab.storage import (
     ExperimentStore,
     MemoryStore,
     Op,
+    PostgresStore,
     SqliteStore,
     TrialQuery,
 )
 from tunelab.trial import Metric, MetricKind, Trial, TrialState
 
+POSTGRES_URL = os.environ.get("TUNELAB_TEST_POSTGRES_URL")
 _WORDS = ["sgd", "adam", "Adam", "rmsprop", "cnn", "mlp", "x y", "NaN", ""]
 
 
@@ -112,19 +116,29 @@ def _random_query(rng: random.Random) -> TrialQuery:
     )
 
 
+def _compare(store: ExperimentStore, seed: int, queries: int) -> None:
+    memory = MemoryStore(store.experiment_id)
+    _fill(memory, random.Random(seed))
+    _fill(store, random.Random(seed))
+    rng = random.Random(1000 + seed)
+    for _ in range(queries):
+        query = _random_query(rng)
+        expected = memory.query_trials(query)
+        got = store.query_trials(query)
+        assert [t.id for t in got.trials] == [t.id for t in expected.trials], query
+        assert got.total == expected.total, query
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_sqlite_matches_memory(tmp_path: Path, seed: int) -> None:
-    memory = MemoryStore("e")
-    sqlite = SqliteStore(tmp_path / "tunelab.db", "e")
-    try:
-        _fill(memory, random.Random(seed))
-        _fill(sqlite, random.Random(seed))
-        rng = random.Random(1000 + seed)
-        for _ in range(300):
-            query = _random_query(rng)
-            expected = memory.query_trials(query)
-            got = sqlite.query_trials(query)
-            assert [t.id for t in got.trials] == [t.id for t in expected.trials], query
-            assert got.total == expected.total, query
-    finally:
-        sqlite.close()
+    with SqliteStore(tmp_path / "tunelab.db", "e") as store:
+        _compare(store, seed, 300)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(POSTGRES_URL is None, reason="set TUNELAB_TEST_POSTGRES_URL to run")
+@pytest.mark.parametrize("seed", range(2))
+def test_postgres_matches_memory(seed: int) -> None:
+    assert POSTGRES_URL is not None
+    with PostgresStore(POSTGRES_URL, f"equivalence-{uuid.uuid4().hex}") as store:
+        _compare(store, seed, 200)

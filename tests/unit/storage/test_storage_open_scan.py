@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,8 +120,14 @@ def test_optimize_mode(config: dict[str, object], expected: str) -> None:
     assert optimize_mode(config) == expected
 
 
-def test_open_store_postgres_not_available_yet_hides_password() -> None:
-    with pytest.raises(StorageError, match="PostgreSQL storage is not available") as caught:
-        open_store("postgresql://bob:secret@db.example:5432/tl", "e")
+def test_open_store_postgres_unreachable_hides_password() -> None:
+    with pytest.raises(StorageError, match="cannot connect to PostgreSQL") as caught:
+        open_store("postgresql://bob:secret@127.0.0.1:1/tl", "e")
     assert "secret" not in str(caught.value)
-    assert "bob:***@db.example" in str(caught.value)
+    assert "bob:***@127.0.0.1:1/tl" in str(caught.value)
+
+
+def test_importing_storage_does_not_import_psycopg() -> None:
+    code = "import sys, tunelab.storage; print('psycopg' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

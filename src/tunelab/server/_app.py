@@ -8,10 +8,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from tunelab.server._cache import TrialSnapshot
 from tunelab.server._context import AppContext, ServerSettings
 from tunelab.server._errors import error_response, install_error_handlers
 from tunelab.server._security import security_middleware
-from tunelab.server.routes import events, experiment, logs, trials
+from tunelab.server.routes import charts, events, experiment, logs, trials
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -29,9 +30,10 @@ def create_app(context: AppContext, settings: ServerSettings | None = None) -> F
     )
     app.state.context = context
     app.state.settings = settings
+    app.state.trial_snapshot = TrialSnapshot()
     install_error_handlers(app)
     app.middleware("http")(security_middleware(settings))
-    for module in (experiment, trials, logs, events):
+    for module in (experiment, trials, charts, logs, events):
         app.include_router(module.router)
     _mount_ui(app)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tunelab.base import ConflictError
 from tunelab.manager import ChangeFeed, ExperimentManager
-from tunelab.storage import ExperimentStore
+from tunelab.storage import ExperimentStore, SqliteStore
 
 
 @dataclass
@@ -36,6 +37,30 @@ class AppContext:
     manager: ExperimentManager | None = None
     feed: ChangeFeed = field(default_factory=ChangeFeed)
     read_only_reason: str = "the experiment is opened read-only (tunelab view); resume it to change it"
+    _reader: ExperimentStore | None = field(default=None, repr=False)
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def reader(self) -> ExperimentStore:
+        """The store for the API's reads: a separate read-only SQLite connection when the manager writes
+        through ``store``, so a long read (all trials for a chart) never holds the writer's lock while
+        the experiment loop waits on it. Other backends share ``store``."""
+        if self._reader is None:
+            with self._reader_lock:
+                if self._reader is None:
+                    self._reader = self._open_reader()
+        return self._reader
+
+    def _open_reader(self) -> ExperimentStore:
+        if isinstance(self.store, SqliteStore) and not self.store.readonly and self.manager is not None:
+            return SqliteStore(self.store.path, self.store.experiment_id, readonly=True)
+        return self.store
+
+    def close(self) -> None:
+        """Close the extra reader connection, if one was opened (``store`` belongs to the caller)."""
+        if self._reader is not None and self._reader is not self.store:
+            self._reader.close()
+        self._reader = None
 
     def live(self) -> ExperimentManager:
         """The manager, or ConflictError when the experiment is only viewed."""

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from tunelab.base import InvalidInputError
+from tunelab.base import InvalidInputError, NotFoundError, TunelabError
+from tunelab.config import parse_duration
 from tunelab.manager import (
     best_json,
-    best_trial,
     counts,
     export_csv,
     export_records,
@@ -21,6 +21,8 @@ from tunelab.manager import (
 )
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
+from tunelab.storage import ExperimentRecord, ExperimentStore
+from tunelab.trial import Trial
 
 router = APIRouter(prefix="/api/v1", tags=["experiment"])
 
@@ -47,14 +49,17 @@ def get_experiment(context: AppContext = Depends(get_context)) -> dict[str, Any]
 
 
 def experiment_json(context: AppContext) -> dict[str, Any]:
-    record = context.store.get_experiment()
+    """The overview: status, budget, counts, best and baseline. Reads only indexed aggregates, never every
+    trial, so it stays fast at 10,000 trials."""
+    store = context.reader
+    record = store.get_experiment()
     manager = context.manager
     status = manager.status.value if manager is not None else record.status.value
     elapsed = manager.elapsed if manager is not None else record.elapsed
     config = dict(manager.config.to_dict()) if manager is not None else dict(record.config)
     mode = optimize_mode_of(config)
-    best = best_trial(context.store, mode)
-    baseline = _baseline(context)
+    best = store.best_trial(maximize=mode == "maximize")
+    baseline = _baseline(store, record)
     return {
         "id": record.id,
         "name": record.name,
@@ -65,9 +70,10 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
         "run_started_at": record.run_started_at,
         "ended_at": record.ended_at,
         "elapsed": elapsed,
+        "max_duration_s": _max_duration_s(config),
         "optimize_mode": mode,
         "config": config,
-        "counts": counts(context.store),
+        "counts": counts(store),
         "best": trial_json(best) if best is not None else None,
         "baseline": trial_json(baseline) if baseline is not None else None,
         "experiment_dir": str(context.experiment_dir),
@@ -75,14 +81,23 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
     }
 
 
-def _baseline(context: AppContext) -> Any:
-    record = context.store.get_experiment()
+def _max_duration_s(config: dict[str, Any]) -> float | None:
+    value = config.get("maxExperimentDuration")
+    if value is None:
+        return None
+    try:
+        return parse_duration(value, field="maxExperimentDuration")
+    except TunelabError:
+        return None  # a stored config was validated when saved; an odd value only hides the progress bar
+
+
+def _baseline(store: ExperimentStore, record: ExperimentRecord) -> Trial | None:
     trial_id = record.extra.get("baseline_trial") if record.extra else None
     if not trial_id:
         return None
     try:
-        return context.store.get_trial(str(trial_id))
-    except Exception:
+        return store.get_trial(str(trial_id))
+    except NotFoundError:
         return None
 
 
@@ -114,7 +129,9 @@ async def stop_experiment(context: AppContext = Depends(get_context)) -> dict[st
 
 @router.get("/best")
 def get_best(context: AppContext = Depends(get_context)) -> dict[str, Any] | None:
-    return best_json(best_trial(context.store))
+    config = context.manager.config.to_dict() if context.manager is not None else context.reader.get_experiment().config
+    maximize = optimize_mode_of(config) == "maximize"
+    return best_json(context.reader.best_trial(maximize=maximize))
 
 
 @router.get("/export", response_model=None)
@@ -124,8 +141,8 @@ def export(
     context: AppContext = Depends(get_context),
 ) -> Any:
     if format == "csv":
-        return PlainTextResponse(export_csv(context.store, intermediate=intermediate), media_type="text/csv")
-    return export_records(context.store, intermediate=intermediate)
+        return PlainTextResponse(export_csv(context.reader, intermediate=intermediate), media_type="text/csv")
+    return export_records(context.reader, intermediate=intermediate)
 
 
 @router.get("/experiments")

@@ -1,7 +1,9 @@
-"""The trial resource: list, detail (parameters, metrics, events), customized trials, kill."""
+"""The trial resource: paged/sorted/filtered list, detail (parameters, metrics, events), customized
+trials, kill."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,9 +13,16 @@ from tunelab.base import InvalidInputError
 from tunelab.manager import trial_json
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
+from tunelab.server._json import json_float, jsonable
+from tunelab.storage import TrialQuery, parse_filter
 from tunelab.trial import MetricKind, TrialState
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
+
+FILTER_HELP = (
+    "filter grammar, all tokens must hold: status:FAILED,RUNNING  lr>0.01  lr=0.001..0.01  optimizer=sgd,adam  "
+    "final>0.9  duration<60  metric.loss<0.2  model._name=cnn  free words"
+)
 
 
 class CustomizedTrial(BaseModel):
@@ -25,14 +34,30 @@ class CustomizedTrial(BaseModel):
 @router.get("/trials")
 def list_trials(
     status: list[str] | None = Query(None, description="only these statuses (repeatable)"),
+    filter: str = Query("", description=FILTER_HELP, max_length=2000),
+    sort: str = Query("sequence", description="sequence, final, duration, ..., params.<key>, metric.<key>"),
+    order: str = Query("asc", pattern="^(asc|desc)$"),
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=10_000),
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
-    states = [_state(s) for s in status] if status else None
-    trials = context.store.list_trials(states)
-    page = trials[offset : offset + limit]
-    return {"total": len(trials), "offset": offset, "limit": limit, "trials": [trial_json(t) for t in page]}
+    """One page of trials, filtered and sorted by the store (missing values sort last either way)."""
+    query = parse_filter(filter, sort=sort, descending=order == "desc", offset=offset, limit=limit)
+    if status:
+        query = _with_statuses(query, [_state(s) for s in status])
+    page = context.store.query_trials(query)
+    return {"total": page.total, "offset": offset, "limit": limit, "trials": [trial_json(t) for t in page.trials]}
+
+
+def _with_statuses(query: TrialQuery, states: list[TrialState]) -> TrialQuery:
+    """``status=`` parameters narrow the statuses the filter text allows (both must hold)."""
+    allowed = [s for s in states if not query.statuses or s in query.statuses]
+    if not allowed:
+        raise InvalidInputError(
+            "status: the status parameters and the status: tokens of the filter exclude each other; "
+            "remove one of them"
+        )
+    return dataclasses.replace(query, statuses=tuple(allowed))
 
 
 def _state(value: str) -> TrialState:
@@ -51,7 +76,7 @@ def get_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict
     return {
         **trial_json(trial),
         "intermediate": [
-            {"sequence": m.sequence, "value": m.value, "data": m.data, "timestamp": m.timestamp}
+            {"sequence": m.sequence, "value": json_float(m.value), "data": jsonable(m.data), "timestamp": m.timestamp}
             for m in metrics if m.kind == MetricKind.PERIODICAL
         ],
         "events": [{"id": e.id, "timestamp": e.timestamp, "kind": e.kind, "data": dict(e.data)} for e in events],

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tunelab.runners import _process
+from tunelab.runners._bytecode import ensure_trial_bytecode
 from tunelab.runners._channel import MetricChannel, channel_address
 from tunelab.runners._gpu import GpuSlots
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch
@@ -44,6 +45,7 @@ class LocalRunner:
         self._killed: dict[str, str] = {}
 
     async def open(self) -> None:
+        ensure_trial_bytecode()
         await self._channel.open()
 
     async def close(self) -> None:

@@ -1,6 +1,7 @@
 """Runners: start trial commands somewhere (local processes, Dask workers) and report their life."""
 
 from tunelab.runners._channel import MetricChannel, channel_address
+from tunelab.runners._dask import DaskRunner, dask_runner_from_config
 from tunelab.runners._gpu import GpuInfo, GpuSlots, detect_gpus
 from tunelab.runners._local import STDERR, STDOUT, TRIAL_LOG, LocalRunner
 from tunelab.runners._protocol import MetricSink, Runner, RunningHandle, TrialExit, TrialLaunch
@@ -9,6 +10,7 @@ __all__ = [
     "STDERR",
     "STDOUT",
     "TRIAL_LOG",
+    "DaskRunner",
     "GpuInfo",
     "GpuSlots",
     "LocalRunner",
@@ -19,5 +21,6 @@ __all__ = [
     "TrialExit",
     "TrialLaunch",
     "channel_address",
+    "dask_runner_from_config",
     "detect_gpus",
 ]

@@ -1,0 +1,267 @@
+"""Experiments on real Dask clusters bound to 127.0.0.1: metrics and logs come back, kill reaches the worker's
+process, a lost worker fails and retries its trial.
+
+Two kinds of cluster: the runner's embedded ``LocalCluster`` (no ``schedulerAddress``), and a cluster this
+module starts and the experiment connects to through ``schedulerAddress`` (the path of a real deployment,
+where Dask may re-run a lost worker's task on its own). Scheduler ports come from 18400-18499.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from distributed import Client, LocalCluster
+
+from tunelab.config import parse_config
+from tunelab.manager import ExperimentManager, Mode, create_session, open_session
+from tunelab.runners import _dask
+from tunelab.trial import MetricKind, TrialState
+
+pytestmark = [pytest.mark.dask, pytest.mark.timeout(180)]
+
+EMBEDDED_PORT = 18411
+SHARED_PORT = 18412
+
+TRIAL = textwrap.dedent(
+    """
+    import os, sys, time
+    from tunelab.trial_api import get_next_parameter, report_intermediate_result, report_final_result
+
+    params = get_next_parameter()
+    x = params["x"]
+    print(f"trial sees x={x} on {os.environ.get('TUNELAB_DASK_WORKER')}", flush=True)
+    print("a warning on stderr", file=sys.stderr, flush=True)
+    for step in range(3):
+        report_intermediate_result(x * step)
+    report_final_result(x * 10)
+    """
+)
+
+SLEEPER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from pathlib import Path
+    from tunelab.trial_api import get_next_parameter, report_final_result
+
+    get_next_parameter()
+    here = Path(sys.argv[1])
+    marker = here / "attempted"
+    if marker.exists():  # the retry: finish at once
+        report_final_result(1.0)
+        sys.exit(0)
+    marker.write_text("1")
+    info = {"pid": os.getpid(), "worker": os.environ.get("TUNELAB_DASK_WORKER")}
+    (here / "running.json").write_text(json.dumps(info))
+    time.sleep(120)
+    """
+)
+
+
+# == fixtures ============================================================================================
+@pytest.fixture(scope="module")
+def shared_cluster() -> Iterator[str]:
+    """A two-worker cluster (with nannies, so a killed worker comes back) the experiments connect to."""
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      scheduler_port=SHARED_PORT, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        yield str(cluster.scheduler_address)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TUNELAB_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def _config(code: Path, script: str, service: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    (code / "trial.py").write_text(script)
+    return {
+        "searchSpace": {"x": {"_type": "choice", "_value": [1, 2, 3, 4]}},
+        "trialCommand": f"{sys.executable} trial.py {code}",
+        "trialCodeDirectory": str(code),
+        "trialConcurrency": 2,
+        "maxTrialNumber": 4,
+        "tuner": {"name": "GridSearch"},
+        "trainingService": {"platform": "dask", **service},
+        **extra,
+    }
+
+
+def _run(manager: ExperimentManager, during: Callable[[ExperimentManager], Any] | None = None) -> None:
+    async def main() -> None:
+        task = asyncio.create_task(manager.run())
+        if during is not None:
+            await during(manager)
+        await asyncio.wait_for(task, timeout=120)
+
+    asyncio.run(main())
+
+
+async def _until(predicate: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _gone(pid: int) -> bool:
+    """True when ``pid`` no longer runs (a zombie waiting for a reaper counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+# == tests ===============================================================================================
+def test_experiment_on_embedded_cluster_brings_back_metrics_and_logs(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", EMBEDDED_PORT)
+    code = home / "code"
+    code.mkdir()
+    session = create_session(parse_config(_config(code, TRIAL, {"nWorkers": 2})))
+    try:
+        assert session.manager is not None
+        _run(session.manager)
+        trials = session.store.list_trials()
+        assert sorted(t.parameters["x"] for t in trials) == [1, 2, 3, 4]
+        workers = set()
+        for trial in trials:
+            x = trial.parameters["x"]
+            assert trial.status == TrialState.SUCCEEDED, trial.message
+            assert trial.final == x * 10
+            curve = [m.value for m in session.store.get_metrics(trial.id, MetricKind.PERIODICAL)]
+            assert curve == [0, x, 2 * x]
+            directory = session.experiment_dir / "trials" / trial.id
+            stdout = (directory / "stdout").read_text()
+            assert f"trial sees x={x} on tcp://127.0.0.1:" in stdout
+            workers.add(stdout.split(" on ")[1].strip())
+            assert (directory / "stderr").read_text() == "a warning on stderr\n"
+            log = (directory / "trial.log").read_text()
+            assert "on Dask worker tcp://127.0.0.1:" in log
+            assert "exited with code 0" in log
+        assert len(workers) == 2  # two slots of concurrency, two single-threaded workers
+    finally:
+        session.close()
+    _check_logs_over_rest(session.experiment_id, trials[0].id, trials[0].parameters["x"])
+
+
+def _check_logs_over_rest(experiment_id: str, trial_id: str, x: int) -> None:
+    """The UI's log and trial endpoints serve what the workers sent back."""
+    import httpx
+
+    from tunelab.server import AppContext, ServerSettings, create_app
+
+    view = open_session(experiment_id, mode=Mode.VIEW)
+    try:
+        context = AppContext(experiment_id=experiment_id, store=view.store, experiment_dir=view.experiment_dir,
+                             experiments_root=view.experiment_dir.parent)
+        app = create_app(context, ServerSettings(port=18413))
+
+        async def fetch(url: str) -> Any:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:18413") as client:
+                response = await client.get(url)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        stdout = asyncio.run(fetch(f"/api/v1/trials/{trial_id}/logs/stdout"))
+        assert f"trial sees x={x}" in stdout["text"]
+        detail = asyncio.run(fetch(f"/api/v1/trials/{trial_id}"))
+        assert json.dumps(detail).count(str(x * 10)) >= 1
+    finally:
+        view.close()
+
+
+def test_missing_code_directory_fails_with_a_clear_message(home: Path, shared_cluster: str) -> None:
+    code = home / "code"
+    code.mkdir()
+    session = create_session(parse_config(_config(code, TRIAL, {"schedulerAddress": shared_cluster},
+                                                   maxTrialNumber=1)))
+    (code / "trial.py").unlink()
+    code.rmdir()  # the manager saw it at validation; the workers do not find it
+    try:
+        assert session.manager is not None
+        _run(session.manager)
+        (trial,) = session.store.list_trials()
+        assert trial.status == TrialState.FAILED
+        assert "trialCodeDirectory" in trial.message
+        assert "does not exist on Dask worker" in trial.message
+        assert str(code) in trial.message
+    finally:
+        session.close()
+
+
+def test_killing_a_trial_kills_its_process_on_the_worker(home: Path, shared_cluster: str) -> None:
+    code = home / "code"
+    code.mkdir()
+    config = _config(code, SLEEPER, {"schedulerAddress": shared_cluster}, maxTrialNumber=1)
+    session = create_session(parse_config(config))
+    seen: dict[str, Any] = {}
+
+    async def kill_it(manager: ExperimentManager) -> None:
+        seen.update(await _until(lambda: _read_json(code / "running.json"), "the trial to start"))
+        (trial,) = manager.store.list_trials()
+        await manager.kill_trial(trial.id)
+
+    try:
+        assert session.manager is not None
+        _run(session.manager, kill_it)
+        (trial,) = session.store.list_trials()
+        assert trial.status == TrialState.USER_CANCELED
+        assert _gone(seen["pid"])
+        log = (session.experiment_dir / "trials" / trial.id / "trial.log").read_text()
+        assert "signal SIGTERM" in log
+    finally:
+        session.close()
+
+
+def test_a_lost_worker_fails_its_trial_and_the_retry_runs_it(home: Path, shared_cluster: str) -> None:
+    code = home / "code"
+    code.mkdir()
+    config = _config(code, SLEEPER, {"schedulerAddress": shared_cluster}, maxTrialNumber=1, maxTrialRetries=1)
+    session = create_session(parse_config(config))
+    seen: dict[str, Any] = {}
+
+    async def kill_worker(manager: ExperimentManager) -> None:
+        seen.update(await _until(lambda: _read_json(code / "running.json"), "the trial to start"))
+        async with Client(shared_cluster, asynchronous=True) as client:
+            pids = await client.run(os.getpid, workers=[seen["worker"]])
+        os.kill(pids[seen["worker"]], 9)
+
+    try:
+        assert session.manager is not None
+        _run(session.manager, kill_worker)
+        (trial,) = session.store.list_trials()
+        assert trial.status == TrialState.SUCCEEDED, trial.message
+        assert trial.attempt == 1
+        assert trial.final == 1.0
+        requeued = [e for e in session.store.list_events() if e.kind == "trial_requeued"]
+        assert len(requeued) == 1
+        assert f"Dask worker {seen['worker']} died or lost contact" in json.dumps(requeued[0].data)
+        assert _gone(seen["pid"])  # the first attempt's process outlived its worker; the runner killed it
+    finally:
+        session.close()

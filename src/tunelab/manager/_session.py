@@ -192,7 +192,7 @@ def build_runner(config: ExperimentConfig, exp_dir: Path, sink: Any) -> Runner:
     service = config.training_service
     platform = getattr(service, "platform", "local") if service is not None else "local"
     if platform == "dask":
-        from tunelab.runners import dask_runner_from_config  # type: ignore[attr-defined]
+        from tunelab.runners import dask_runner_from_config
 
         return dask_runner_from_config(service, exp_dir, sink)
     slots = None

@@ -85,6 +85,7 @@ class DaskRunner:
         scheduler_port: int | None = None,
         log_interval: float = 1.0,
         shell: str = "/bin/sh",
+        connect_timeout: float = _CONNECT_TIMEOUT_S,
     ) -> None:
         self._sink = sink
         self._address = scheduler_address
@@ -94,6 +95,7 @@ class DaskRunner:
         self._scheduler_port = LOCAL_SCHEDULER_PORT if scheduler_port is None else scheduler_port
         self._log_interval = log_interval
         self._shell = shell
+        self._connect_timeout = connect_timeout
         digest = hashlib.sha1(str(experiment_dir.resolve()).encode()).hexdigest()[:16]
         self._topic = f"tunelab-{digest}-{secrets.token_hex(4)}"
         self._cluster: Any = None
@@ -123,7 +125,7 @@ class DaskRunner:
 
         if self._address:
             try:
-                self._client = await Client(self._address, asynchronous=True, timeout=_CONNECT_TIMEOUT_S)
+                self._client = await Client(self._address, asynchronous=True, timeout=self._connect_timeout)
             except (OSError, TimeoutError) as exc:
                 raise ConfigError(
                     f"trainingService.schedulerAddress: cannot reach the Dask scheduler at {self._address!r} "

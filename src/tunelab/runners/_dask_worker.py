@@ -405,9 +405,23 @@ class _Channel:
                 conn, _ = self._sock.accept()
             except OSError:
                 return  # closed
-            reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
-            self._readers.append(reader)
-            reader.start()
+            self._serve(conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.setblocking(True)
+        reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
+        self._readers.append(reader)
+        reader.start()
+
+    def _accept_pending(self) -> None:
+        """Take connections still in the backlog (a short-lived trial may exit before the acceptor ran)."""
+        self._sock.setblocking(False)
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # BlockingIOError: the backlog is empty
+                return
+            self._serve(conn)
 
     def _read(self, conn: socket.socket) -> None:
         with conn, conn.makefile("rb") as lines:
@@ -423,6 +437,7 @@ class _Channel:
 
     def close(self, drain: float = 1.0) -> None:
         """Stop accepting; give readers of an exited trial ``drain`` seconds to deliver their last lines."""
+        self._accept_pending()
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()

@@ -7,18 +7,20 @@ from typing import Any
 
 from tunelab.analysis._downsample import lttb_indices
 from tunelab.analysis._params import check_mode, finite
-from tunelab.trial import Metric, Trial
+from tunelab.trial import Metric, MetricKind, Trial
 
 
 def intermediate_curves(
     metrics: Mapping[str, Sequence[Metric]], *, max_points: int = 200
 ) -> dict[str, Any]:
     """One curve per trial id (in the mapping's order): ``sequence``/``value`` columns of its finite
-    intermediate values, thinned by LTTB to ``max_points``; ``total`` is the count before thinning."""
+    intermediate (PERIODICAL) values, thinned by LTTB to ``max_points``; ``total`` is the count before
+    thinning. FINAL metrics in the input are ignored: they are not a step of the curve."""
     curves = []
     for trial_id, items in metrics.items():
         points = sorted(
-            ((m.sequence, v) for m in items if (v := finite(m.value)) is not None), key=lambda p: p[0]
+            ((m.sequence, v) for m in items
+             if m.kind is MetricKind.PERIODICAL and (v := finite(m.value)) is not None), key=lambda p: p[0]
         )
         xs = [float(p[0]) for p in points]
         ys = [p[1] for p in points]

@@ -106,7 +106,8 @@ def test_importance_needs_a_few_trials() -> None:
 
 def test_curves_are_thinned_per_trial() -> None:
     metrics = {"a": [Metric("a", MetricKind.PERIODICAL, s, float(s % 7), s, 0.0) for s in range(100)],
-               "b": [Metric("b", MetricKind.PERIODICAL, 0, math.nan, None, 0.0)]}
+               "b": [Metric("b", MetricKind.PERIODICAL, 0, math.nan, None, 0.0),
+                     Metric("b", MetricKind.FINAL, 0, 1.0, 1.0, 0.0)]}
     data = analysis.intermediate_curves(metrics, max_points=10)
     assert [c["trial_id"] for c in data["curves"]] == ["a", "b"]
     assert len(data["curves"][0]["sequence"]) == 10

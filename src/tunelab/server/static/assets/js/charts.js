@@ -1,0 +1,168 @@
+// Chart rendering on the vendored ECharts, loaded on first use so that the overview paints without it.
+// The data always comes from the server's /charts routes (tunelab.analysis), already downsampled:
+// these functions only map it onto chart options. Tooltips are HTML strings, so every value is escaped.
+
+import { escapeHtml, fmtNumber } from './dom.js';
+
+let loading = null;
+const live = new Set();
+
+export function loadECharts() {
+  if (!loading) loading = import('/assets/vendor/echarts.esm.min.js');
+  return loading;
+}
+
+/** An ECharts instance on `el`, disposed by disposeAll() when the page changes. */
+export async function chartOn(el) {
+  const echarts = await loadECharts();
+  const existing = echarts.getInstanceByDom(el);
+  if (existing) return existing;
+  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  live.add(chart);
+  return chart;
+}
+
+export function disposeAll() {
+  for (const chart of live) chart.dispose();
+  live.clear();
+}
+
+window.addEventListener('resize', () => { for (const chart of live) chart.resize(); });
+
+const BASE = { animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' } };
+const GRID = { left: 64, right: 24, top: 36, bottom: 48 };
+
+function tip(rows) {
+  return rows.map(([k, v]) => `${escapeHtml(k)}: <b>${escapeHtml(v)}</b>`).join('<br>');
+}
+
+export async function historyChart(el, data, { onPick } = {}) {
+  const chart = await chartOn(el);
+  const points = data.points.sequence.map((s, i) => [s, data.points.value[i], data.points.trial_id[i]]);
+  const best = data.best.sequence.map((s, i) => [s, data.best.value[i], data.best.trial_id[i]]);
+  chart.setOption({
+    ...BASE,
+    legend: { data: ['final', 'best so far'], top: 4 },
+    tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[2]], ['#', p.data[0]], [p.seriesName, fmtNumber(p.data[1])]]) },
+    grid: { ...GRID, bottom: 56 },
+    xAxis: { type: 'value', name: 'trial #', nameLocation: 'end', nameGap: 8, min: 'dataMin', max: 'dataMax' },
+    yAxis: { type: 'value', name: 'final', scale: true },
+    dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 6 }],
+    series: [
+      { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' } },
+      { name: 'final', type: 'scatter', data: points, symbolSize: points.length > 2000 ? 4 : 7, z: 3, large: points.length > 2000, itemStyle: { color: '#1c7ed6', opacity: 0.75 } },
+    ],
+  }, true);
+  chart.off('click');
+  if (onPick) chart.on('click', (p) => p.data && onPick(p.data[2]));
+  return chart;
+}
+
+export async function parallelChart(el, data, { onSelect } = {}) {
+  const chart = await chartOn(el);
+  const dims = data.dimensions.map((d, i) => {
+    const axis = { dim: i, name: d.key, nameTextStyle: { fontSize: 11 } };
+    if (d.type === 'categorical') return { ...axis, type: 'category', data: d.categories };
+    return { ...axis, type: d.log ? 'log' : 'value', scale: true };
+  });
+  const metricDim = dims.length;
+  dims.push({ dim: metricDim, name: 'final', type: 'value', scale: true, nameTextStyle: { fontWeight: 'bold' } });
+  const values = data.rows.map((r) => r[metricDim]).filter((v) => v !== null);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const good = data.mode === 'maximize' ? ['#d0d7e5', '#1c7ed6'] : ['#1c7ed6', '#d0d7e5'];
+  chart.setOption({
+    ...BASE,
+    parallel: { left: 48, right: 72, top: 40, bottom: 24, parallelAxisDefault: { realtime: false } },
+    parallelAxis: dims,
+    visualMap: { show: true, min, max, dimension: metricDim, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 120, calculable: false, precision: 3 },
+    series: [{ type: 'parallel', data: data.rows, lineStyle: { width: 1, opacity: 0.45 }, inactiveOpacity: 0.03, activeOpacity: 0.9, progressive: 500, smooth: false }],
+  }, true);
+  chart.off('axisareaselected');
+  if (onSelect) {
+    chart.on('axisareaselected', () => {
+      const series = chart.getModel().getSeries()[0];
+      const indices = series.getRawIndicesByActiveState('active');
+      onSelect(indices.map((i) => data.trial_ids[i]));
+    });
+  }
+  return chart;
+}
+
+export async function curvesChart(el, curves, { title } = {}) {
+  const chart = await chartOn(el);
+  const many = curves.length > 12;
+  chart.setOption({
+    ...BASE,
+    grid: { ...GRID, right: many ? 24 : 140 },
+    title: title ? { text: title, textStyle: { fontSize: 13 } } : undefined,
+    legend: many ? { show: false } : { type: 'scroll', orient: 'vertical', right: 0, top: 24 },
+    tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.seriesName], ['step', p.data[0]], ['value', fmtNumber(p.data[1])]]) },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28, min: 'dataMin' },
+    yAxis: { type: 'value', scale: true, name: 'intermediate' },
+    dataZoom: [{ type: 'inside' }],
+    series: curves.map((c) => ({
+      name: c.trial_id, type: 'line', showSymbol: c.sequence.length < 30, symbolSize: 4,
+      data: c.sequence.map((s, i) => [s, c.value[i]]), lineStyle: { width: many ? 1 : 1.6 }, emphasis: { focus: 'series' },
+    })),
+  }, true);
+  return chart;
+}
+
+export async function timelineChart(el, data) {
+  const chart = await chartOn(el);
+  const t0 = Math.min(...data.start);
+  const colors = { SUCCEEDED: '#2f9e44', FAILED: '#e03131', RUNNING: '#1c7ed6', EARLY_STOPPED: '#f08c00', USER_CANCELED: '#868e96', SYS_CANCELED: '#868e96' };
+  const rows = data.start.map((s, i) => [data.sequence[i], s - t0, data.end[i] - t0, data.status[i], data.trial_id[i]]);
+  chart.setOption({
+    ...BASE,
+    grid: [{ left: 64, right: '42%', top: 36, bottom: 40 }, { left: '64%', right: 16, top: 36, bottom: 40 }],
+    title: [{ text: 'timeline', left: 64, textStyle: { fontSize: 12 } }, { text: 'durations', left: '64%', textStyle: { fontSize: 12 } }],
+    tooltip: { trigger: 'item', formatter: (p) => (p.seriesIndex === 0
+      ? tip([['trial', p.data[4]], ['status', p.data[3]], ['duration', `${(p.data[2] - p.data[1]).toFixed(1)}s`]])
+      : tip([['duration', p.name], ['trials', p.data]])) },
+    xAxis: [{ type: 'value', name: 's since first start', nameLocation: 'middle', nameGap: 26, gridIndex: 0 },
+      { type: 'category', gridIndex: 1, data: data.histogram.counts.map((_, i) => `${fmtNumber(data.histogram.edges[i], 3)}–${fmtNumber(data.histogram.edges[i + 1], 3)}s`), axisLabel: { show: false } }],
+    yAxis: [{ type: 'value', name: 'trial #', scale: true, gridIndex: 0 }, { type: 'value', gridIndex: 1, name: 'trials' }],
+    series: [
+      { type: 'custom', xAxisIndex: 0, yAxisIndex: 0, data: rows, encode: { x: [1, 2], y: 0 },
+        renderItem: (params, api) => {
+          const start = api.coord([api.value(1), api.value(0)]);
+          const end = api.coord([api.value(2), api.value(0)]);
+          const height = Math.max(1, Math.min(8, api.size([0, 1])[1] * 0.8));
+          return { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: Math.max(1, end[0] - start[0]), height }, style: { fill: colors[api.value(3)] || '#adb5bd' } };
+        } },
+      { type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: data.histogram.counts, itemStyle: { color: '#5b8def' } },
+    ],
+  }, true);
+  return chart;
+}
+
+export async function sliceChart(el, plot, mode) {
+  const chart = await chartOn(el);
+  const categorical = plot.type === 'categorical';
+  chart.setOption({
+    ...BASE,
+    grid: GRID,
+    tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[2]], [plot.key, categorical ? p.data[0] : fmtNumber(p.data[0])], ['final', fmtNumber(p.data[1])]]) },
+    xAxis: categorical ? { type: 'category', data: plot.categories, name: plot.key }
+      : { type: plot.log ? 'log' : 'value', scale: true, name: plot.key, nameLocation: 'middle', nameGap: 28 },
+    yAxis: { type: 'value', scale: true, name: `final (${mode})` },
+    series: [{ type: 'scatter', symbolSize: 5, large: plot.x.length > 2000, data: plot.x.map((x, i) => [x, plot.y[i], plot.trial_id[i]]), itemStyle: { color: '#5b8def', opacity: 0.6 } }],
+  }, true);
+  return chart;
+}
+
+export async function importanceChart(el, data) {
+  const chart = await chartOn(el);
+  const items = [...data.importance].reverse();
+  chart.setOption({
+    ...BASE,
+    grid: { left: 140, right: 48, top: 24, bottom: 32 },
+    tooltip: { trigger: 'item', formatter: (p) => tip([[p.name, `${(p.value * 100).toFixed(1)}%`]]) },
+    xAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
+    yAxis: { type: 'category', data: items.map((d) => d.key), axisLabel: { width: 130, overflow: 'truncate' } },
+    series: [{ type: 'bar', data: items.map((d) => d.importance), itemStyle: { color: '#5b8def' }, label: { show: true, position: 'right', formatter: (p) => `${(p.value * 100).toFixed(1)}%` } }],
+  }, true);
+  return chart;
+}

@@ -1,0 +1,102 @@
+// DOM helpers. Every user-supplied string reaches the page as a text node or an attribute value set
+// through the DOM API: nothing here parses HTML, so a parameter value like <img onerror=...> stays text.
+
+/** h('div', {class: 'x', onclick: fn, 'data-testid': 'y'}, child, ...): children are nodes or text. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'style' && typeof value === 'object') Object.assign(el.style, value);
+    else if (key === 'value') el.value = value;
+    else if (key === 'checked' || key === 'disabled' || key === 'selected') el[key] = Boolean(value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replace an element's content with the given children. */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** For the few places that must produce HTML strings (chart tooltips): escape every user value. */
+export function escapeHtml(value) {
+  return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function fmtNumber(value, digits = 4) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'string') return value; // "nan", "inf" travel as strings
+  if (typeof value !== 'number') return JSON.stringify(value);
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(digits - 1);
+  return String(Number(value.toPrecision(digits + 1)));
+}
+
+export function fmtValue(value) {
+  if (typeof value === 'number') return fmtNumber(value);
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '—';
+  return JSON.stringify(value);
+}
+
+export function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  const s = Math.max(0, seconds);
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.round((s % 86400) / 3600)}h`;
+}
+
+export function fmtTime(epoch) {
+  if (!epoch) return '—';
+  const d = new Date(epoch * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function statusBadge(status) {
+  return h('span', { class: `badge s-${String(status).toLowerCase()}`, 'data-testid': 'status' }, status);
+}
+
+/** Flatten nested choices into dotted keys, as the server's filter grammar and charts do. */
+export function flatten(params, prefix = '', out = {}) {
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value && typeof value === 'object' && !Array.isArray(value)) flatten(value, `${prefix}${key}.`, out);
+    else out[`${prefix}${key}`] = value;
+  }
+  return out;
+}
+
+let toastTimer = null;
+export function toast(message, kind = 'info') {
+  const el = document.getElementById('toast');
+  mount(el, h('div', { class: `toast ${kind}` }, message));
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.replaceChildren(), kind === 'error' ? 8000 : 3000);
+}
+
+/** Call fn at most once per `ms`, always with the latest call honoured (trailing edge). */
+export function throttle(fn, ms) {
+  let timer = null;
+  let last = 0;
+  return (...args) => {
+    const wait = Math.max(0, last + ms - Date.now());
+    clearTimeout(timer);
+    timer = setTimeout(() => { last = Date.now(); fn(...args); }, wait);
+  };
+}

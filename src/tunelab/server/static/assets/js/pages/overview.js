@@ -1,0 +1,144 @@
+// Overview: status, best and baseline, counts, budget (editable), top trials, optimization history.
+
+import { api } from '../api.js';
+import { h, mount, fmtNumber, fmtDuration, statusBadge, toast, throttle } from '../dom.js';
+import { historyChart } from '../charts.js';
+import { trialLink, paramsSummary } from './common.js';
+
+const TOP_N = 10;
+
+export async function render(root) {
+  const state = { exp: null, top: [] };
+  const body = h('div', { class: 'overview' });
+  const chartBox = h('div', { class: 'chart', 'data-testid': 'history-chart' });
+  mount(root, body);
+
+  async function load() {
+    const exp = await api('/experiment');
+    const order = exp.optimize_mode === 'maximize' ? 'desc' : 'asc';
+    const top = await api('/trials', { params: { sort: 'final', order, limit: TOP_N } });
+    state.exp = exp;
+    state.top = top.trials.filter((t) => typeof t.final === 'number'); // missing finals sort last
+    draw();
+  }
+
+  function draw() {
+    const { exp } = state;
+    mount(body,
+      header(exp),
+      exp.status === 'ERROR' && exp.error ? h('div', { class: 'error-box', 'data-testid': 'experiment-error' }, exp.error) : null,
+      h('div', { class: 'cards' }, bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
+      h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), topTable(state.top, exp)),
+      h('section', {}, h('h2', {}, 'Optimization history'), chartBox),
+    );
+    drawChart();
+  }
+
+  const drawChart = throttle(async () => {
+    const data = await api('/charts/history', { params: { max_points: 1500 } });
+    if (data.total) await historyChart(chartBox, data, { onPick: (id) => { location.hash = `#/trials/${encodeURIComponent(id)}`; } });
+    else mount(chartBox, h('p', { class: 'muted' }, 'No finished trial yet.'));
+  }, 3000);
+
+  await load();
+  const refresh = throttle(() => load().catch((e) => toast(e.message, 'error')), 1000);
+  return {
+    onChanges(batch) {
+      if (batch.some((c) => c.type !== 'metrics')) refresh();
+    },
+  };
+}
+
+function header(exp) {
+  return h('div', { class: 'page-head' },
+    h('h1', {}, h('span', { 'data-testid': 'experiment-name' }, exp.name || exp.id), ' ', statusBadge(exp.status)),
+    h('div', { class: 'muted' }, `id ${exp.id} · optimize: ${exp.optimize_mode} · `, exp.experiment_dir),
+  );
+}
+
+function bestCard(exp) {
+  const best = exp.best;
+  return h('div', { class: 'card best' },
+    h('div', { class: 'card-title' }, `Best metric (${exp.optimize_mode})`),
+    best ? [
+      h('div', { class: 'big', 'data-testid': 'best-value' }, fmtNumber(best.final, 6)),
+      h('div', {}, 'trial ', trialLink(best), ` (#${best.sequence})`),
+      h('div', { class: 'params' }, paramsSummary(best.parameters)),
+    ] : h('div', { class: 'big muted', 'data-testid': 'best-value' }, '—'),
+  );
+}
+
+function baselineCard(exp) {
+  const { best, baseline } = exp;
+  if (!baseline) return null;
+  const b = typeof baseline.final === 'number' ? baseline.final : null;
+  const v = best && typeof best.final === 'number' ? best.final : null;
+  const delta = b !== null && v !== null ? v - b : null;
+  return h('div', { class: 'card', 'data-testid': 'baseline' },
+    h('div', { class: 'card-title' }, 'Best vs baseline'),
+    h('div', { class: 'big' }, delta === null ? '—' : `${delta >= 0 ? '+' : ''}${fmtNumber(delta, 4)}`),
+    h('div', {}, `baseline `, trialLink(baseline), `: ${fmtNumber(b)} → best ${fmtNumber(v)}`),
+  );
+}
+
+function countsCard(exp) {
+  const total = Object.values(exp.counts).reduce((a, b) => a + b, 0);
+  return h('div', { class: 'card' },
+    h('div', { class: 'card-title' }, `Trials: ${total}`),
+    h('div', { class: 'chips', 'data-testid': 'counts' },
+      Object.entries(exp.counts).filter(([, n]) => n > 0).map(([state, n]) =>
+        h('a', { class: `chip s-${state.toLowerCase()}`, href: `#/trials?filter=${encodeURIComponent(`status:${state}`)}` }, `${state} ${n}`))),
+  );
+}
+
+function budgetCard(exp, reload) {
+  const cfg = exp.config || {};
+  const readOnly = exp.read_only;
+  const max = exp.max_duration_s;
+  const share = max ? Math.min(1, exp.elapsed / max) : null;
+  const concurrency = h('input', { type: 'number', min: 1, value: cfg.trialConcurrency ?? '', 'data-testid': 'edit-concurrency', disabled: readOnly });
+  const maxTrials = h('input', { type: 'number', min: 1, value: cfg.maxTrialNumber ?? '', placeholder: 'unlimited', 'data-testid': 'edit-max-trials', disabled: readOnly });
+  const maxDuration = h('input', { type: 'text', value: cfg.maxExperimentDuration ?? '', placeholder: 'e.g. 2h', 'data-testid': 'edit-max-duration', disabled: readOnly });
+  async function save(event) {
+    event.preventDefault();
+    const patch = {};
+    if (concurrency.value && Number(concurrency.value) !== cfg.trialConcurrency) patch.trialConcurrency = Number(concurrency.value);
+    if (maxTrials.value && Number(maxTrials.value) !== cfg.maxTrialNumber) patch.maxTrialNumber = Number(maxTrials.value);
+    if (maxDuration.value && maxDuration.value !== String(cfg.maxExperimentDuration ?? '')) patch.maxExperimentDuration = maxDuration.value;
+    if (!Object.keys(patch).length) { toast('Nothing changed.'); return; }
+    try {
+      await api('/experiment', { method: 'PATCH', body: patch });
+      toast('Saved.');
+      await reload();
+    } catch (error) { toast(error.message, 'error'); }
+  }
+  async function stop() {
+    if (!confirm('Stop the experiment? Running trials are killed.')) return;
+    try { await api('/experiment/stop', { method: 'POST' }); toast('Stopping.'); await reload(); } catch (error) { toast(error.message, 'error'); }
+  }
+  return h('div', { class: 'card' },
+    h('div', { class: 'card-title' }, 'Budget'),
+    h('div', { 'data-testid': 'elapsed' }, `elapsed ${fmtDuration(exp.elapsed)}`, max ? ` of ${fmtDuration(max)}` : ' (no time limit)'),
+    share !== null ? h('div', { class: 'bar' }, h('div', { style: { width: `${(share * 100).toFixed(1)}%` } })) : null,
+    h('form', { class: 'budget', onsubmit: save },
+      h('label', {}, 'concurrency', concurrency),
+      h('label', {}, 'max trials', maxTrials),
+      h('label', {}, 'max duration', maxDuration),
+      h('div', { class: 'row' },
+        h('button', { type: 'submit', disabled: readOnly, 'data-testid': 'save-budget' }, 'Save'),
+        h('button', { type: 'button', class: 'danger', disabled: readOnly || !['RUNNING', 'NO_MORE_TRIAL', 'TUNER_NO_MORE_TRIAL', 'DONE'].includes(exp.status), onclick: stop }, 'Stop experiment')),
+      readOnly ? h('div', { class: 'muted' }, 'Read-only view: resume the experiment to change it.') : null,
+    ),
+  );
+}
+
+function topTable(rows, exp) {
+  if (!rows.length) return h('p', { class: 'muted' }, 'No finished trial yet.');
+  return h('table', { class: 'grid', 'data-testid': 'top-trials' },
+    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'trial'), h('th', {}, `final (${exp.optimize_mode})`), h('th', {}, 'duration'), h('th', {}, 'parameters'))),
+    h('tbody', {}, rows.map((t) => h('tr', {},
+      h('td', {}, t.sequence), h('td', {}, trialLink(t)), h('td', { class: 'num' }, fmtNumber(t.final, 6)),
+      h('td', { class: 'num' }, fmtDuration(t.duration)), h('td', { class: 'params' }, paramsSummary(t.parameters))))),
+  );
+}
+

@@ -1,0 +1,106 @@
+// Trial detail: parameters (copy as JSON), metrics chart, logs (stderr first for a failed trial), kill,
+// clone as a customized trial, and the trial's events.
+
+import { api } from '../api.js';
+import { h, mount, fmtNumber, fmtDuration, fmtTime, fmtValue, statusBadge, toast, throttle } from '../dom.js';
+import { curvesChart } from '../charts.js';
+import { customTrialForm } from './common.js';
+
+const LOGS = ['stdout', 'stderr', 'trial.log'];
+const LOG_TAIL = 64 * 1024;
+
+export async function render(root, { args }) {
+  const id = args[0];
+  const exp = await api('/experiment');
+  let trial = await api(`/trials/${encodeURIComponent(id)}`);
+  let logName = trial.status === 'FAILED' ? 'stderr' : 'stdout';
+  const head = h('div', { class: 'page-head' });
+  const info = h('div', { class: 'cards' });
+  const chartBox = h('div', { class: 'chart', 'data-testid': 'trial-chart' });
+  const logTabs = h('div', { class: 'tabs' });
+  const logBox = h('pre', { class: 'log', 'data-testid': 'trial-log' });
+  const cloneBox = h('div', { class: 'custom-box', hidden: true });
+  const events = h('div');
+
+  mount(root, head, info,
+    h('section', {}, h('h2', {}, 'Intermediate results'), chartBox),
+    h('section', {}, h('h2', {}, 'Logs'), logTabs, logBox),
+    cloneBox,
+    h('section', {}, h('h2', {}, 'Events'), events));
+
+  function draw() {
+    mount(head,
+      h('h1', {}, 'Trial ', h('span', { 'data-testid': 'trial-id' }, trial.id), ' ', statusBadge(trial.status)),
+      h('div', { class: 'row' },
+        h('a', { href: '#/trials' }, '← all trials'),
+        h('button', { type: 'button', 'data-testid': 'copy-params', onclick: copyParams }, 'Copy parameters as JSON'),
+        h('button', { type: 'button', disabled: exp.read_only, onclick: () => { cloneBox.hidden = !cloneBox.hidden; } }, 'Clone as customized trial'),
+        ['RUNNING', 'WAITING'].includes(trial.status) && !exp.read_only
+          ? h('button', { type: 'button', class: 'danger', 'data-testid': 'kill-trial', onclick: kill }, 'Kill') : null));
+    mount(info,
+      h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Parameters'),
+        h('pre', { class: 'json', 'data-testid': 'trial-params' }, JSON.stringify(trial.parameters, null, 2))),
+      h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Result'),
+        h('div', { class: 'big', 'data-testid': 'trial-final' }, fmtNumber(trial.final, 6)),
+        trial.final_data && typeof trial.final_data === 'object'
+          ? h('table', { class: 'kv' }, Object.entries(trial.final_data).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, fmtValue(v))))) : null,
+        trial.message ? h('div', { class: 'error-box small' }, trial.message) : null),
+      h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Run'),
+        h('table', { class: 'kv' },
+          [['sequence', trial.sequence], ['source', trial.source], ['attempt', trial.attempt], ['created', fmtTime(trial.created_at)],
+            ['started', fmtTime(trial.started_at)], ['ended', fmtTime(trial.ended_at)], ['duration', fmtDuration(trial.duration)],
+            ['intermediates', trial.intermediate_count]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
+    mount(events, trial.events.length ? h('table', { class: 'grid' }, h('tbody', {}, trial.events.map((e) =>
+      h('tr', {}, h('td', {}, fmtTime(e.timestamp)), h('td', {}, e.kind), h('td', { class: 'params' }, JSON.stringify(e.data)))))) : h('p', { class: 'muted' }, 'No events.'));
+  }
+
+  function drawChart() {
+    const points = trial.intermediate.filter((m) => typeof m.value === 'number');
+    if (!points.length) { mount(chartBox, h('p', { class: 'muted' }, 'No intermediate result reported.')); return; }
+    curvesChart(chartBox, [{ trial_id: trial.id, sequence: points.map((m) => m.sequence), value: points.map((m) => m.value) }]);
+  }
+
+  async function loadLog() {
+    mount(logTabs, LOGS.map((name) => h('button', { type: 'button', class: name === logName ? 'tab active' : 'tab', 'data-log': name, onclick: () => { logName = name; loadLog(); } }, name)));
+    try {
+      const log = await api(`/trials/${encodeURIComponent(trial.id)}/logs/${logName}`, { params: { tail: LOG_TAIL } });
+      logBox.textContent = log.size > LOG_TAIL ? `… (showing the last ${LOG_TAIL} of ${log.size} bytes)\n${log.text}` : (log.text || `(${logName} is empty)`);
+    } catch (error) { logBox.textContent = error.message; }
+  }
+
+  async function copyParams() {
+    const text = JSON.stringify(trial.parameters, null, 2);
+    try { await navigator.clipboard.writeText(text); toast('Parameters copied.'); } catch { toast('The clipboard is not available here; select the JSON above.', 'error'); }
+  }
+
+  async function kill() {
+    try { await api(`/trials/${encodeURIComponent(trial.id)}/kill`, { method: 'POST' }); toast('Killed.'); await reload(); } catch (error) { toast(error.message, 'error'); }
+  }
+
+  async function reload() {
+    trial = await api(`/trials/${encodeURIComponent(id)}`);
+    draw();
+    drawChart();
+  }
+
+  mount(cloneBox, h('h2', {}, 'Clone as customized trial'), customTrialForm(trial.parameters, { onDone: (t) => { location.hash = `#/trials/${encodeURIComponent(t.id)}`; } }));
+  draw();
+  drawChart();
+  loadLog();
+  const refresh = throttle(() => reload().catch(() => {}), 1000);
+  const refreshLog = throttle(loadLog, 2000);
+  const redrawChart = throttle(drawChart, 1000);
+  return {
+    onChanges(batch) {
+      let mine = false;
+      for (const change of batch) {
+        if (change.type === 'trial' && change.trial.id === trial.id) mine = true;
+        if (change.type === 'metrics' && change.metrics.some((m) => m.trial_id === trial.id)) {
+          for (const m of change.metrics) if (m.trial_id === trial.id && m.kind === 'PERIODICAL') trial.intermediate.push(m);
+          redrawChart();
+        }
+      }
+      if (mine) { refresh(); refreshLog(); }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+"""Browser tests: Playwright driving Debian's Chromium against a real detached experiment manager.
+
+Skipped cleanly when /usr/bin/chromium is absent. Screenshots of every page land in
+``test-output/screenshots/`` for review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+TUNELAB = str(Path(sys.executable).parent / "tunelab")
+XSS = "<img src=x onerror=alert(1)>"
+
+TRIAL = textwrap.dedent("""
+    import sys, time
+    from tunelab.trial_api import get_next_parameter, report_final_result, report_intermediate_result
+    p = get_next_parameter()
+    if p["kind"] == "fail":
+        print("Traceback (most recent call last):", file=sys.stderr)
+        print("ValueError: planned failure for the UI test", file=sys.stderr)
+        sys.exit(3)
+    steps = int(p.get("steps", 5))
+    for i in range(steps):
+        report_intermediate_result(p["x"] * (i + 1) / steps)
+        time.sleep(float(p.get("sleep", 0.05)))
+    report_final_result(p["x"])
+""")
+
+
+@dataclass
+class LiveExperiment:
+    """A detached manager serving one experiment on ``url`` until the session ends."""
+
+    url: str
+    experiment_id: str
+    home: Path
+    api: httpx.Client
+
+    def wait_for(self, check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = check()
+            if result:
+                return result
+            time.sleep(0.1)
+        pytest.fail(f"timed out waiting for {what}")
+
+    def settled(self) -> dict[str, Any]:
+        """Wait until the tuner's budget is spent and nothing runs; returns the experiment overview."""
+        def done() -> dict[str, Any] | None:
+            body = self.api.get("/experiment").json()
+            counts = body["counts"]
+            return body if counts["RUNNING"] == 0 and counts["WAITING"] == 0 and sum(counts.values()) >= 8 else None
+        return self.wait_for(done, "the experiment to spend its budget")
+
+
+def _write(directory: Path) -> Path:
+    (directory / "trial.py").write_text(TRIAL)
+    config = {
+        "experimentName": "ui <b>e2e</b>",
+        "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]},
+                        "kind": {"_type": "choice", "_value": ["ok", "ok", "fail", XSS]}},
+        "trialCommand": f"{sys.executable} trial.py",
+        "trialCodeDirectory": str(directory),
+        "trialConcurrency": 2,
+        "maxTrialNumber": 8,
+        "tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize", "seed": 3}},
+        "trainingService": {"platform": "local"},
+    }
+    path = directory / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian chromium at /usr/bin/chromium")
+    directory = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
+    port = 18230
+    subprocess.run([TUNELAB, "create", "-c", str(_write(directory)), "--port", str(port), "--id", "uie2e"],
+                   check=True, env=env, capture_output=True, timeout=60)
+    url = f"http://127.0.0.1:{port}/"
+    client = httpx.Client(base_url=f"{url}api/v1", timeout=10)
+    try:
+        yield LiveExperiment(url=url, experiment_id="uie2e", home=directory / "home", api=client)
+    finally:
+        client.close()
+        subprocess.run([TUNELAB, "stop", "uie2e"], env=env, capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that fails the test on any JavaScript error or dialog (an XSS would raise one)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        if dialog.type == "confirm":
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.dialogs = dialogs
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def screenshot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -80,7 +80,10 @@ def norm_key(key: str) -> str:
 def show(value: Any) -> str:
     """A value as it appears in messages: its repr, shortened."""
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    if len(text) <= 80:
+        return text
+    # Keep the end: for paths it holds the file name, the part the user needs to see.
+    return "..." + text[-120:] if isinstance(value, (str, os.PathLike)) else text[:77] + "..."
 
 
 def resolve_path(value: Any, base_dir: Path | None) -> str:

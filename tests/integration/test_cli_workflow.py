@@ -198,3 +198,33 @@ def test_zero_gpus_hides_them(cli: Cli) -> None:
     (exp,) = cli.experiments()
     (trial,) = json.loads(cli("trial", "ls", exp, "--json", check=True).stdout)
     assert "CUDA_VISIBLE_DEVICES=[]" in cli("log", exp, "--trial", trial["id"], check=True).stdout
+
+
+def test_ctrl_c_stops_a_foreground_run_cleanly(cli: Cli) -> None:
+    import subprocess
+
+    cli.write("sleepy.py", """
+        import time, tunelab
+        tunelab.get_next_parameter()
+        time.sleep(60)
+    """)
+    config = cli.config(trialCommand=f"{sys.executable} sleepy.py", maxTrialNumber=4)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tunelab.cli", "run", str(config), "--port", str(free_port())],
+        cwd=cli.workdir, env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        exps = cli.experiments()
+        if exps and list((cli.home / exps[0] / "trials").glob("*/stdout")):
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    (exp,) = cli.experiments()
+    shown = json.loads(cli("show", exp, "--json", check=True).stdout)
+    assert shown["status"] == "STOPPED"
+    assert {t["status"] for t in json.loads(cli("trial", "ls", exp, "--json", check=True).stdout)} == {"USER_CANCELED"}

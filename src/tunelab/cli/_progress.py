@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
 from tunelab.trial import TrialState
 
+RENDER_INTERVAL_S = 0.2
+
 
 class ProgressView:
     """Renders from the manager's change feed (no polling); a no-op when disabled or viewing."""
@@ -56,10 +58,13 @@ class ProgressView:
         self._refresh()
         async with manager.feed.subscribe() as queue:
             while True:
-                change = await queue.get()
-                if change.get("type") in ("trial", "experiment", "config", "resync"):
+                changes = [await queue.get()]
+                while not queue.empty():
+                    changes.append(queue.get_nowait())
+                if any(c.get("type") in ("trial", "experiment", "config", "resync") for c in changes):
                     with contextlib.suppress(Exception):
                         self._refresh()
+                    await asyncio.sleep(RENDER_INTERVAL_S)  # coalesce bursts: at most 5 renders a second
 
     def _refresh(self) -> None:
         if self._progress is None:
@@ -73,6 +78,6 @@ class ProgressView:
         manager = self._session.manager
         status = manager.status.value if manager is not None else ""
         self._progress.update(
-            self._bar, completed=done, total=self._session.config.max_trial_number,
+            self._bar, completed=done, total=manager.expected_total if manager is not None else None,
             description=f"running {running}  best {best_text} (#{best.sequence if best else '-'})  {status}",
         )

@@ -90,14 +90,15 @@ def run_demo(*, trials: int = 20, concurrency: int = 2, port: int = 8080, seed: 
 def _print_summary(console: Console, experiment_id: str, base: Any, best: Any) -> None:
     console.print()
     if base.final is not None:
-        console.print(f"baseline (seed's parameters): accuracy {base.final:.4f}  {BASELINE}")
+        console.print(f"baseline (trial #0, the seed's parameters): accuracy {base.final:.4f}  {BASELINE}",
+                      markup=False, highlight=False)
     else:
         console.print(f"baseline trial ended {base.status.value} without a result: {base.message}")
     if best is None:
         console.print("[red]no trial produced a result[/]")
         return
-    console.print(f"best (trial #{best.sequence}):           accuracy {best.final:.4f}  {dict(best.parameters)}",
-                  markup=False, highlight=False)
+    console.print(f"best     (trial #{best.sequence}, found by TPE):      accuracy {best.final:.4f}  "
+                  f"{dict(best.parameters)}", markup=False, highlight=False)
     if base.final is not None:
         gain = best.final - base.final
         console.print(f"[bold green]improvement: {gain * 100:+.1f} accuracy points[/] "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import time
@@ -25,8 +26,9 @@ from tunelab.assessors import Assessor
 from tunelab.base import ConflictError, InvalidInputError, NoMoreTrialsError, NotFoundError, TunelabError
 from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
+from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
-from tunelab.manager._ingest import read_metrics_file, to_metric
+from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
 from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
@@ -43,6 +45,7 @@ class _Live:
     """What the loop keeps in memory for a trial between start and end."""
 
     trial: Trial
+    tail: MetricsFileTail
     handle: RunningHandle | None = None
     curve: array[float] = field(default_factory=lambda: array("d"))
     final: float | None = None
@@ -106,6 +109,12 @@ class ExperimentManager:
     @property
     def elapsed(self) -> float:
         return self._elapsed_before + (time.monotonic() - self._run_started)
+
+    @property
+    def expected_total(self) -> int | None:
+        """Trials this run will have when its budget is used: maxTrialNumber plus the user's own trials."""
+        limit = self.config.max_trial_number
+        return None if limit is None else limit + len(self._trial_ids) - self._algorithm_trials
 
     @property
     def running_count(self) -> int:
@@ -231,6 +240,7 @@ class ExperimentManager:
             self._tuner_error = f"tuner {type(self.tuner).__name__} failed: {type(exc).__name__}: {exc}"
             self._fail(self._tuner_error)
             return None
+        fault_point("tuner_step")
         self._algorithm_trials += 1
         return self._new_trial(parameters, TrialSource.ALGORITHM)
 
@@ -255,8 +265,9 @@ class ExperimentManager:
         with self.store.transaction():
             self.store.update_trial(trial.id, status=TrialState.RUNNING, started_at=now)
             self.store.add_event("trial_running", trial_id=trial.id)
+        fault_point("before_spawn")
         trial = trial.evolve(status=TrialState.RUNNING, started_at=now)
-        live = _Live(trial=trial)
+        live = _Live(trial=trial, tail=self._tail_of(trial.id))
         self._live[trial.id] = live
         try:
             handle = await self.runner.start(self._launch(trial))
@@ -265,6 +276,7 @@ class ExperimentManager:
             self._end_trial(trial, TrialState.FAILED, f"could not start the trial command: {exc}")
             return
         live.handle = handle
+        fault_point("after_spawn")
         self.store.update_trial(trial.id, pid=handle.pid)
         self._publish_trial(trial.evolve(pid=handle.pid))
         self._arm_trial_timer(live)
@@ -284,8 +296,6 @@ class ExperimentManager:
         )
 
     def _trial_env(self, trial: Trial, directory: Path) -> dict[str, str]:
-        import json
-
         params = json.dumps(trial.parameters)
         env = {
             _env.EXPERIMENT_ID: self.experiment_id,
@@ -329,6 +339,10 @@ class ExperimentManager:
         metric = to_metric(message)
         if metric is None:
             return
+        fault_point("metric_ingest")
+        self._ingest(metric, replay=message.get("replay") is not None)
+
+    def _ingest(self, metric: Metric, *, replay: bool) -> None:
         live = self._live.get(metric.trial_id)
         if live is None:
             # A late message of an ended trial (or a stranger): the store dedups, so just write it.
@@ -336,14 +350,19 @@ class ExperimentManager:
                 self._queue_metric(metric)
             return
         if metric.kind == MetricKind.PERIODICAL:
+            if metric.sequence > len(live.curve) and not replay:
+                # The socket skipped values: the trial reports while no manager listens (between a crash
+                # and the re-attach) and sends only to the file. The file holds everything up to here.
+                self._catch_up(live)
             if metric.sequence < len(live.curve):
                 return  # already seen (the metrics file replays what the socket delivered)
-            live.curve.append(metric.value)
-            self._queue_metric(metric)
-            self._assess(live)
+            if metric.sequence == len(live.curve):
+                live.curve.append(metric.value)
+                self._assess(live)
+            self._queue_metric(metric)  # a value beyond a hole is stored; the curve waits for the hole
         else:
             if live.final is not None:
-                if message.get("replay") is None:
+                if not replay:
                     self.store.add_event(
                         "duplicate_final_ignored", trial_id=live.trial.id, data={"value": _json_float(metric.value)}
                     )
@@ -351,11 +370,15 @@ class ExperimentManager:
             live.final = metric.value
             self._queue_metric(metric)
 
-    def _replay_metrics_file(self, trial_id: str) -> None:
-        """Feed the trial's durable metrics file through the sink; what was already seen is skipped."""
-        path = _paths.trial_dir(self.experiment_dir, trial_id) / _env.METRICS_FILE_NAME
-        for metric in read_metrics_file(path):
-            self.on_metric({**_metric_message(metric), "replay": True})
+    def _catch_up(self, live: _Live, *, ended: bool = False) -> None:
+        """Ingest what the trial's durable metrics file holds beyond what was read of it before; values
+        the socket already delivered are skipped. ``ended``: the process is gone, take a last partial line."""
+        for metric in live.tail.read_new(final=ended):
+            if metric.trial_id == live.trial.id:
+                self._ingest(metric, replay=True)
+
+    def _tail_of(self, trial_id: str) -> MetricsFileTail:
+        return MetricsFileTail(_paths.trial_dir(self.experiment_dir, trial_id) / _env.METRICS_FILE_NAME)
 
     def _queue_metric(self, metric: Metric) -> None:
         self._pending_metrics.append(metric)
@@ -374,6 +397,7 @@ class ExperimentManager:
         with self.store.transaction():
             if intermediates:
                 self.store.add_intermediates(intermediates)
+            fault_point("metric_write")
             for metric in finals:
                 if self.store.set_final(metric):
                     accepted_finals.append(metric)
@@ -396,7 +420,7 @@ class ExperimentManager:
         if live.timer is not None:
             live.timer.cancel()
         # The socket may still hold the last lines when the process is gone; the metrics file has them all.
-        self._replay_metrics_file(trial.id)
+        self._catch_up(live, ended=True)
         self._flush_metrics()
         self._live.pop(trial.id, None)
         if live.kill_reason is not None:
@@ -418,6 +442,7 @@ class ExperimentManager:
         now = time.time()
         with self.store.transaction():
             self.store.update_trial(trial.id, status=state, ended_at=now, message=message)
+            fault_point("trial_end_write")
             self.store.add_event("trial_end", trial_id=trial.id, data={"status": state.value, "message": message})
             self.store.update_experiment(elapsed=self.elapsed)  # so a crash loses at most one trial's time
         self._history.pending = [o for o in self._history.pending if o.trial_id != trial.id]
@@ -604,14 +629,13 @@ class ExperimentManager:
     async def _recover_running(self, trial: Trial) -> None:
         directory = _paths.trial_dir(self.experiment_dir, trial.id)
         self._history.pending.append(_observation(trial))
-        from tunelab.runners._process import process_has_env
-
-        if trial.pid is not None and process_has_env(trial.pid, _env.TRIAL_ID, trial.id):
-            live = _Live(trial=trial)
-            live.handle = self.runner.adopt(trial.id, trial.pid, directory, self._trial_env(trial, directory))
+        pid = self._find_trial_process(trial)
+        if pid is not None:
+            live = _Live(trial=trial.evolve(pid=pid), tail=self._tail_of(trial.id))
+            live.handle = self.runner.adopt(trial.id, pid, directory, self._trial_env(trial, directory))
             self._live[trial.id] = live
-            self._replay_metrics_file(trial.id)
-            self.store.add_event("trial_reattached", trial_id=trial.id, data={"pid": trial.pid})
+            self._catch_up(live)
+            self.store.add_event("trial_reattached", trial_id=trial.id, data={"pid": pid})
             self._arm_trial_timer(live)
             live.task = asyncio.create_task(self._watch(live))
             return
@@ -628,6 +652,31 @@ class ExperimentManager:
         else:
             self._requeue(trial, attempt=trial.attempt, reason="its process ended while the manager was down; "
                           "running it again with the same parameters")
+
+    def _find_trial_process(self, trial: Trial) -> int | None:
+        """The live process (group leader) of a trial an earlier manager started, or None.
+
+        The stored pid is checked against the process's environment (pids get reused). When the manager
+        died between spawning the process and storing its pid, the process is found by the trial and
+        experiment ids in its environment; if no single group leader can be told apart, every such process
+        is killed, so that no orphan keeps writing to the metrics file while the trial runs again.
+        """
+        from tunelab.runners._process import group_leader, pids_with_env, process_has_env
+
+        if trial.pid is not None and process_has_env(trial.pid, _env.TRIAL_ID, trial.id):
+            return trial.pid
+        candidates = [pid for pid in pids_with_env(_env.TRIAL_ID, trial.id)
+                      if process_has_env(pid, _env.EXPERIMENT_ID, self.experiment_id)]
+        leaders = [pid for pid in candidates if group_leader(pid)]
+        if len(leaders) == 1:
+            self.store.update_trial(trial.id, pid=leaders[0])
+            return leaders[0]
+        if candidates:
+            from tunelab.runners._process import kill_pids
+
+            kill_pids(candidates)
+            self.store.add_event("trial_orphans_killed", trial_id=trial.id, data={"pids": candidates})
+        return None
 
     async def _shutdown(self) -> None:
         if self._deadline_timer is not None:
@@ -677,11 +726,6 @@ def _last_error_line(stderr: str) -> str:
 def _require_positive_int(value: Any, field_name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInputError(f"{field_name}: must be a positive integer, got {value!r}")
-
-
-def _metric_message(metric: Metric) -> dict[str, Any]:
-    return {"trial": metric.trial_id, "kind": metric.kind.value, "seq": metric.sequence,
-            "value": metric.data, "ts": metric.timestamp}
 
 
 def _json_float(value: float | None) -> float | str | None:

@@ -265,3 +265,59 @@ def test_a_lost_worker_fails_its_trial_and_the_retry_runs_it(home: Path, shared_
         assert _gone(seen["pid"])  # the first attempt's process outlived its worker; the runner killed it
     finally:
         session.close()
+
+
+def test_max_trial_duration_stops_the_remote_process(home: Path, shared_cluster: str) -> None:
+    code = home / "code"
+    code.mkdir()
+    config = _config(code, SLEEPER, {"schedulerAddress": shared_cluster}, maxTrialNumber=1,
+                     maxTrialDuration="1s")
+    session = create_session(parse_config(config))
+    try:
+        assert session.manager is not None
+        _run(session.manager)
+        (trial,) = session.store.list_trials()
+        info = _read_json(code / "running.json")
+        assert info is not None  # it did start on a worker
+        assert trial.status == TrialState.EARLY_STOPPED
+        assert "maxTrialDuration" in trial.message
+        assert _gone(info["pid"])
+    finally:
+        session.close()
+
+
+GPU_TRIAL = textwrap.dedent(
+    """
+    import os, time
+    from pathlib import Path
+    from tunelab.trial_api import get_next_parameter, report_final_result
+
+    params = get_next_parameter()
+    out = Path(os.environ["TUNELAB_OUTPUT_DIR"])
+    (out / "cuda.txt").write_text(os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))
+    time.sleep(0.5)  # overlap with the other trial, so both GPUs are in use at once
+    report_final_result(params["x"])
+    """
+)
+
+
+def test_gpu_trials_get_distinct_devices_from_the_embedded_cluster(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tunelab.runners import GpuInfo
+
+    # Two GPUs as nvidia-smi would list them: each local worker gets one and offers it as resource GPU=1.
+    monkeypatch.setattr(_dask, "detect_gpus", lambda: [GpuInfo(0, False), GpuInfo(1, False)])
+    monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", EMBEDDED_PORT + 3)
+    code = home / "code"
+    code.mkdir()
+    session = create_session(parse_config(_config(code, GPU_TRIAL, {"nWorkers": 2}, trialGpuNumber=1)))
+    try:
+        assert session.manager is not None
+        _run(session.manager)
+        trials = session.store.list_trials()
+        assert [t.status for t in trials] == [TrialState.SUCCEEDED] * 4, [t.message for t in trials]
+        devices = [(session.experiment_dir / "trials" / t.id / "cuda.txt").read_text() for t in trials]
+        assert sorted(set(devices)) == ["0", "1"]
+    finally:
+        session.close()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab.base import ConfigError
 from tunelab.runners import _dask_worker
+from tunelab.runners._gpu import detect_gpus
 from tunelab.runners._local import STDERR, LocalRunner, _describe, _log_line, _tail
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch
 from tunelab.trial_api import _env
@@ -135,6 +136,7 @@ class DaskRunner:
         else:
             self._cluster = await self._start_local_cluster()
             self._client = await Client(self._cluster, asynchronous=True)
+        _shorten_batching(self._client)
         self._client.subscribe_topic(self._topic, self._on_event)
         self._client.subscribe_topic("all", self._on_cluster_event)
         await self._refresh_workers()
@@ -146,7 +148,7 @@ class DaskRunner:
         # The embedded cluster is ours alone: a worker that dies fails its task at once instead of Dask
         # re-running it elsewhere (the manager's maxTrialRetries decides about re-runs).
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-            return await LocalCluster(
+            cluster = LocalCluster(
                 n_workers=self._n_workers,
                 threads_per_worker=self._threads,
                 processes=True,
@@ -160,6 +162,8 @@ class DaskRunner:
                 asynchronous=True,
                 silence_logs=logging.ERROR,
             )
+            share_gpus(cluster.worker_spec, [str(gpu.index) for gpu in detect_gpus()])
+            return await cluster
 
     async def close(self) -> None:
         for task in list(self._background):
@@ -421,6 +425,36 @@ def dask_runner_from_config(
         threads_per_worker=service.threads_per_worker,
         resources=service.resources,
     )
+
+
+def _shorten_batching(client: Client) -> None:
+    """Send the client's messages to the scheduler within 1 ms instead of Dask's 10 ms batches.
+
+    A trial submitted right after the previous one released its key would otherwise wait for the next
+    batch; the runner sends a handful of messages per trial, so the smaller batches cost nothing.
+    """
+    comm = getattr(client, "scheduler_comm", None)
+    if comm is not None and isinstance(getattr(comm, "interval", None), (int, float)):
+        comm.interval = min(comm.interval, 0.001)
+
+
+def share_gpus(worker_spec: dict[Any, Any], devices: list[str]) -> None:
+    """Give each local worker its own share of this host's GPUs (round robin), before the workers start.
+
+    A worker sees only its share (``CUDA_VISIBLE_DEVICES``) and offers it as the ``GPU`` resource, so
+    Dask never places more GPU trials on a worker than it has GPUs, and two workers never hand out the
+    same device. Without GPUs the spec is left alone.
+    """
+    if not devices:
+        return
+    names = sorted(worker_spec, key=str)
+    for position, name in enumerate(names):
+        share = devices[position::len(names)]
+        spec = worker_spec[name]
+        options = dict(spec.get("options", {}))
+        options["env"] = {**(options.get("env") or {}), "CUDA_VISIBLE_DEVICES": ",".join(share)}
+        options["resources"] = {**(options.get("resources") or {}), "GPU": len(share)}
+        worker_spec[name] = {**spec, "options": options}
 
 
 async def _result_of(future: Future) -> Any:

@@ -388,6 +388,7 @@ class _Channel:
         self._forward = forward
         self._trial_id = trial_id
         self._readers: list[threading.Thread] = []
+        self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         if sys.platform.startswith("linux"):
             self.address = "@" + name
@@ -410,8 +411,9 @@ class _Channel:
     def _serve(self, conn: socket.socket) -> None:
         conn.setblocking(True)
         reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
-        self._readers.append(reader)
         reader.start()
+        with self._lock:  # close() joins what it finds here, so only started threads go in
+            self._readers.append(reader)
 
     def _accept_pending(self) -> None:
         """Take connections still in the backlog (a short-lived trial may exit before the acceptor ran)."""
@@ -442,7 +444,9 @@ class _Channel:
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
         deadline = time.monotonic() + drain
-        for reader in list(self._readers):
+        with self._lock:
+            readers = list(self._readers)
+        for reader in readers:
             reader.join(max(0.0, deadline - time.monotonic()))
         if not self.address.startswith("@"):
             with contextlib.suppress(OSError):

@@ -201,3 +201,15 @@ def test_an_unreachable_scheduler_is_a_config_error_naming_the_address(tmp_path:
 
     with pytest.raises(ConfigError, match=r"schedulerAddress: cannot reach the Dask scheduler at 'tcp://127.0.0.1:18499'"):
         asyncio.run(main())
+
+
+def test_local_workers_share_the_hosts_gpus_round_robin() -> None:
+    base = {"cls": object, "options": {"nthreads": 1, "resources": {"MEM": 1}}}
+    spec: dict[Any, Any] = {0: base, 1: base, 2: base}
+    _dask.share_gpus(spec, ["0", "1", "2", "3"])
+    shares = [(spec[i]["options"]["env"]["CUDA_VISIBLE_DEVICES"], spec[i]["options"]["resources"]) for i in range(3)]
+    assert shares == [("0,3", {"MEM": 1, "GPU": 2}), ("1", {"MEM": 1, "GPU": 1}), ("2", {"MEM": 1, "GPU": 1})]
+    assert base["options"] == {"nthreads": 1, "resources": {"MEM": 1}}  # the shared template is untouched
+    untouched: dict[Any, Any] = {0: base}
+    _dask.share_gpus(untouched, [])
+    assert untouched == {0: base}

@@ -38,7 +38,7 @@ def floor_rate(script: Path, trials: int, concurrency: int) -> float:
     return trials / (time.perf_counter() - started)
 
 
-def tunelab_rate(workdir: Path, trials: int, concurrency: int) -> float:
+def tunelab_rate(workdir: Path, trials: int, concurrency: int, service: dict[str, object] | None = None) -> float:
     """Trials/s of a real tunelab experiment of no-op trials (manager loop time, server included)."""
     from tunelab.config import parse_config
     from tunelab.manager import create_session
@@ -52,7 +52,7 @@ def tunelab_rate(workdir: Path, trials: int, concurrency: int) -> float:
         "maxTrialNumber": trials,
         "experimentWorkingDirectory": str(workdir / "home"),
         "tuner": {"name": "Random", "classArgs": {"seed": 0}},
-        "trainingService": {"platform": "local"},
+        "trainingService": service or {"platform": "local"},
     })
     session = create_session(config)
     manager = session.manager
@@ -73,6 +73,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dask", action="store_true", help="also measure the Dask runner (see dask_section)")
+    parser.add_argument("--dask-port", type=int, default=18420, help="scheduler port of the benchmark's cluster")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -90,6 +92,37 @@ def main() -> None:
                 ours.append(tunelab_rate(workdir, args.trials, concurrency))
             floor, tl = statistics.median(floors), statistics.median(ours)
             print(f"{concurrency:>11} | {floor:>14.1f} | {tl:>16.1f} | {tl / floor:>5.2f}x")
+        if args.dask:
+            dask_section(workdir, args)
+
+
+# == Dask runner (issue 7) ===============================================================================
+def dask_section(workdir: Path, args: argparse.Namespace) -> None:
+    """Per-trial dispatch overhead of the Dask runner next to the local runner, same no-op trials.
+
+    The cluster (one single-threaded worker per concurrency slot, on 127.0.0.1) starts once, outside the
+    timings; the experiments connect to it with ``schedulerAddress``, as on a real cluster. The extra
+    milliseconds per trial are ``concurrency / dask_rate - concurrency / local_rate``: what one trial's
+    round trip through the scheduler, the worker wrapper and the event stream costs over a local spawn.
+    """
+    from distributed import LocalCluster
+
+    workers = max(args.concurrency)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      scheduler_port=args.dask_port, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        service: dict[str, object] = {"platform": "dask", "schedulerAddress": cluster.scheduler_address}
+        tunelab_rate(workdir, min(args.trials, 10), 1, service)  # warm the workers' imports
+        print(f"\nDask runner: local cluster of {workers} single-threaded workers on 127.0.0.1")
+        print(f"{'concurrency':>11} | {'local trials/s':>14} | {'dask trials/s':>13} | {'dask extra ms/trial':>19}")
+        for concurrency in args.concurrency:
+            local, remote = [], []
+            for _ in range(args.repeats):
+                local.append(tunelab_rate(workdir, args.trials, concurrency))
+                remote.append(tunelab_rate(workdir, args.trials, concurrency, service))
+            lo, da = statistics.median(local), statistics.median(remote)
+            extra_ms = 1000 * (concurrency / da - concurrency / lo)
+            print(f"{concurrency:>11} | {lo:>14.1f} | {da:>13.1f} | {extra_ms:>19.1f}")
 
 
 if __name__ == "__main__":

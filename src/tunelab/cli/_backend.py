@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -24,10 +23,9 @@ from tunelab.manager import (
     read_info,
     trial_json,
 )
+from tunelab.manager._session import recorded_storage
 from tunelab.server._security import TOKEN_HEADER
 from tunelab.storage import ExperimentStore, open_store
-
-STORAGE_POINTER = "storage.json"
 
 
 class Backend(Protocol):
@@ -53,12 +51,7 @@ def connect(experiment_id: str) -> Backend:
 
 def storage_of(exp_dir: Path) -> str | Path:
     """Where the experiment's database is: a PostgreSQL URL recorded at creation, or the directory."""
-    pointer = exp_dir / STORAGE_POINTER
-    if pointer.exists():
-        url = json.loads(pointer.read_text(encoding="utf-8")).get("storage")
-        if url:
-            return str(url)
-    return exp_dir
+    return recorded_storage(exp_dir) or exp_dir
 
 
 class LiveBackend:

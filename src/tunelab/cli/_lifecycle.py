@@ -24,6 +24,9 @@ from tunelab.trial import ExperimentStatus
 PortOpt = Annotated[int, typer.Option("--port", "-p", help="Port of the web UI and REST API.")]
 HostOpt = Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs a token.")]
 TokenOpt = Annotated[str | None, typer.Option("--token", help="Access token (generated when binding beyond loopback).")]
+StorageOpt = Annotated[
+    str | None, typer.Option("--storage", help="Keep the experiment in PostgreSQL (postgresql://...) instead of SQLite.")
+]
 
 SUCCESS_STATUSES = {ExperimentStatus.DONE, ExperimentStatus.NO_MORE_TRIAL, ExperimentStatus.TUNER_NO_MORE_TRIAL}
 
@@ -34,6 +37,13 @@ def exit_code_for(status: ExperimentStatus) -> int:
     if status == ExperimentStatus.STOPPED:
         return 130
     return 1
+
+
+def _with_storage(config: ExperimentConfig, storage: str | None) -> ExperimentConfig:
+    if storage:
+        config.storage = storage
+        config.validate()  # the flag gets the same check as the config key
+    return config
 
 
 def _print_v1_notice(config: ExperimentConfig) -> None:
@@ -51,9 +61,10 @@ def run(
     host: HostOpt = "127.0.0.1",
     token: TokenOpt = None,
     experiment_id: Annotated[str | None, typer.Option("--id", help="Experiment id to use.")] = None,
+    storage: StorageOpt = None,
 ) -> None:
     """Run an experiment in the foreground with a live progress bar; exit 0 when it ends DONE."""
-    cfg = load_config(config)
+    cfg = _with_storage(load_config(config), storage)
     _print_v1_notice(cfg)
     status = run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
     raise typer.Exit(exit_code_for(status))
@@ -91,9 +102,10 @@ def create(
     token: TokenOpt = None,
     foreground: Annotated[bool, typer.Option("--foreground", "-f", help="Stay attached (like run).")] = False,
     experiment_id: Annotated[str | None, typer.Option("--id", help="Experiment id to use.")] = None,
+    storage: StorageOpt = None,
 ) -> None:
     """Start an experiment in a detached manager that keeps serving the UI until `tunelab stop`."""
-    cfg = load_config(config)
+    cfg = _with_storage(load_config(config), storage)
     _print_v1_notice(cfg)
     if foreground:
         raise typer.Exit(exit_code_for(run_foreground(cfg, port=port, host=host, token=token,

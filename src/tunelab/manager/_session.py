@@ -6,6 +6,8 @@ the lock makes sure only one manager writes to an experiment.
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import time
 from collections.abc import Mapping
@@ -51,9 +53,30 @@ class Session:
             self.lock.release()
 
 
+STORAGE_POINTER = "storage.json"
+
+
 def store_location(config_storage: str | None, exp_dir: Path) -> str | Path:
     """PostgreSQL when the config names a URL, otherwise the SQLite file in the experiment directory."""
     return config_storage if config_storage else exp_dir
+
+
+def recorded_storage(exp_dir: Path) -> str | None:
+    """The PostgreSQL URL an experiment was created with (its directory keeps only logs then)."""
+    pointer = exp_dir / STORAGE_POINTER
+    if not pointer.exists():
+        return None
+    try:
+        value = json.loads(pointer.read_text(encoding="utf-8")).get("storage")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
+def _record_storage(exp_dir: Path, url: str) -> None:
+    pointer = exp_dir / STORAGE_POINTER
+    pointer.write_text(json.dumps({"storage": url}), encoding="utf-8")
+    os.chmod(pointer, 0o600)  # the URL may carry a password
 
 
 def create_session(
@@ -72,6 +95,8 @@ def create_session(
     lock.acquire(exp_id)
     try:
         store = open_store(store_location(config.storage, exp_dir), exp_id)
+        if config.storage:
+            _record_storage(exp_dir, config.storage)
         seed = _tuner_seed(config)
         record = ExperimentRecord(
             id=exp_id,
@@ -105,7 +130,8 @@ def open_session(
         lock = ManagerLock(exp_dir)
         lock.acquire(experiment_id)
     try:
-        store = open_store(store_location(storage, exp_dir), experiment_id, readonly=mode == Mode.VIEW)
+        location = store_location(storage or recorded_storage(exp_dir), exp_dir)
+        store = open_store(location, experiment_id, readonly=mode == Mode.VIEW)
         record = store.get_experiment()
         config = parse_config(dict(record.config))
         session = Session(experiment_id, exp_dir, store, config, mode, lock=lock)

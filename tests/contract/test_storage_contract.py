@@ -766,3 +766,10 @@ class TestQueryContract:
             fields=(Condition("final", Op.BETWEEN, 0.0, 0.8),),
         )
         assert _ids(filled, query) == [2]
+
+    def test_text_with_json_escaped_characters(self, ready: ExperimentStore) -> None:
+        ready.insert_trial(trial(0, parameters={"note": 'say "hi" \\ ok', "tags": ["Ünïcode", "x"]}))
+        ready.insert_trial(trial(1, parameters={"note": "plain"}))
+        for term in ['"hi"', "\\ ok", "Ünï", "X", "say"]:
+            assert _ids(ready, TrialQuery(text=(term,))) == [0], term
+        assert _ids(ready, TrialQuery(text=("note",))) == [], "keys are not searched"

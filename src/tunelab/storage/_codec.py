@@ -42,9 +42,16 @@ def _to_plain(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} {value!r:.80} as JSON")
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dump_json(value: Any) -> str:
     """Serialize ``value`` as compact strict JSON (see the module docstring for non-finite floats)."""
-    return json.dumps(_to_plain(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        # Fast path (metric bursts): plain JSON needs no walk. NaN/inf raise ValueError, numpy TypeError.
+        return _ENCODE(value)
+    except (ValueError, TypeError):
+        return _ENCODE(_to_plain(value))
 
 
 def _restore(value: Any) -> Any:
@@ -152,10 +159,11 @@ def metric_from_row(row: tuple[Any, ...]) -> Metric:
 
 
 def metric_to_row(experiment_id: str, metric: Metric) -> tuple[Any, ...]:
+    kind = metric.kind if isinstance(metric.kind, MetricKind) else MetricKind(metric.kind)
     return (
         experiment_id,
         metric.trial_id,
-        MetricKind(metric.kind).value,
+        kind.value,
         metric.sequence,
         real_in(metric.value),
         dump_json(metric.data),

@@ -97,7 +97,7 @@ class SqliteDialect:
         tree = "EXISTS (SELECT 1 FROM json_tree(trials.parameters) j WHERE {})"
         sql = tree.format("j.type = 'text' AND instr(lower(j.atom), ?) > 0")
         params: list[Any] = [lowered]
-        if not any(char in needle for char in '"\\') and needle.isprintable():
+        if _verbatim_in_json(needle):
             # Cheap prefilter: a string leaf holding the needle puts it in the JSON text too (the needle
             # has nothing JSON escapes), so json_tree only walks the few rows that pass.
             sql = f"(instr(lower(trials.parameters), ?) > 0 AND {sql})"
@@ -145,21 +145,31 @@ class PostgresDialect:
         return [(rank, [p]), self.number(column, path), (scalar_text, [p, p]), (container_text, [p, p])]
 
     def contains(self, expression: str, needle: str) -> Sql:
-        return f"(strpos(lower({expression}), ?) > 0)", [ascii_lower(needle)]
+        # lower() on both sides: a database with a non-C locale lowers non-ASCII letters too
+        return f"(strpos(lower({expression}), lower(?)) > 0)", [needle]
 
     def parameter_text(self, needle: str, number: float | None) -> Sql:
-        sql = "(jsonb_typeof(v) = 'string' AND strpos(lower(v #>> '{}'), ?) > 0)"
-        params: list[Any] = [ascii_lower(needle)]
-        if number is not None:
-            sql += " OR (jsonb_typeof(v) = 'number' AND (v #>> '{}')::double precision = ?)"
-            params.append(number)
-        return (
-            f"EXISTS (SELECT 1 FROM jsonb_path_query(trials.parameters, 'strict $.**') AS leaves(v) WHERE {sql})",
-            params,
+        leaves = (
+            "EXISTS (SELECT 1 FROM jsonb_path_query(trials.parameters, 'strict $.**') AS leaves(v) WHERE {})"
         )
+        sql = leaves.format("jsonb_typeof(v) = 'string' AND strpos(lower(v #>> '{}'), lower(?)) > 0")
+        params: list[Any] = [needle]
+        if _verbatim_in_json(needle):
+            sql = f"(strpos(lower(trials.parameters::text), lower(?)) > 0 AND {sql})"  # prefilter, as for SQLite
+            params.insert(0, needle)
+        if number is not None:
+            sql += " OR " + leaves.format("jsonb_typeof(v) = 'number' AND (v #>> '{}')::double precision = ?")
+            params.append(number)
+        return f"({sql})", params
 
     def collate(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
+
+
+def _verbatim_in_json(needle: str) -> bool:
+    """True when JSON text holds ``needle`` as is wherever a string value contains it (nothing in it
+    is escaped), so a substring test on the whole JSON text can prefilter rows."""
+    return needle.isprintable() and '"' not in needle and "\\" not in needle
 
 
 @dataclass(frozen=True)

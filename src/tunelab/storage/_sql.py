@@ -39,6 +39,7 @@ _EXPERIMENT_COLUMNS = "id, name, config, status, error, created_at, run_started_
 _TRIAL_PLACEHOLDERS = ", ".join("?" * 17)
 _ITER_CHUNK = 200  # trials per query when streaming every metric
 _ID_CHUNK = 900  # ids per IN (...) list, under every SQLite build's variable limit
+_ROWS_PER_INSERT = 400  # rows per multi-row INSERT (x 7 columns stays under SQLite's variable limit)
 _NO_LIMIT = 2**62  # "no LIMIT" in a form both SQLite and PostgreSQL accept
 
 
@@ -113,6 +114,20 @@ class SqlStore(ABC):
         cursor = self._cursor()
         cursor.executemany(self._sql(statement), rows)
         return int(cursor.rowcount)
+
+    def _insert_rows(self, template: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Insert with multi-row ``VALUES`` lists (``{}`` in ``template``), _ROWS_PER_INSERT at a time:
+        one statement per chunk costs far fewer round trips and parses than a statement per row.
+        Returns the number of rows inserted."""
+        added = 0
+        for first in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[first : first + _ROWS_PER_INSERT]
+            one = "(" + ", ".join("?" * len(chunk[0])) + ")"
+            cursor = self._execute(
+                template.format(", ".join([one] * len(chunk))), [v for row in chunk for v in row]
+            )
+            added += int(cursor.rowcount)
+        return added
 
     def transaction(self) -> Any:
         """Group writes into one commit; nested use joins the outer transaction (no savepoints).
@@ -424,9 +439,8 @@ class SqlStore(ABC):
         trial_ids = sorted({m.trial_id for m in metrics})
         with self.transaction():
             self._require_trials(trial_ids)
-            added = self._executemany(
-                f"INSERT INTO metrics (experiment_id, {METRIC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
+            added = self._insert_rows(
+                f"INSERT INTO metrics (experiment_id, {METRIC_COLUMNS}) VALUES {{}} ON CONFLICT DO NOTHING",
                 [metric_to_row(self.experiment_id, m) for m in metrics],
             )
             if added:

@@ -48,3 +48,37 @@ def read_metrics_file(path: Path) -> Iterator[Metric]:
                 metric = to_metric(message)
                 if metric is not None:
                     yield metric
+
+
+class MetricsFileTail:
+    """Reads a trial's metrics file incrementally: each call returns the metrics appended since the last.
+
+    Only complete lines are consumed while the trial may still be writing (a line is one ``write()`` in
+    the trial, but a reader can still catch it half-way); ``final=True`` also takes a trailing fragment,
+    for a process that has ended. A torn line from a crash is skipped.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def read_new(self, *, final: bool = False) -> list[Metric]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read()
+        except OSError:
+            return []
+        end = len(data) if final else data.rfind(b"\n") + 1
+        self.offset += end
+        metrics: list[Metric] = []
+        for line in data[:end].splitlines():
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict):
+                metric = to_metric(message)
+                if metric is not None:
+                    metrics.append(metric)
+        return metrics

@@ -57,3 +57,11 @@ def process_has_env(pid: int, name: str, value: str) -> bool:
     except OSError:
         return False
     return f"{name}={value}".encode() in environ.split(b"\0")
+
+
+def group_leader(pid: int) -> bool:
+    """True when ``pid`` is alive and leads its own process group (how the local runner starts trials)."""
+    try:
+        return os.getpgid(pid) == pid
+    except (ProcessLookupError, PermissionError):
+        return False

@@ -1,9 +1,34 @@
-"""NNI compatibility: the ``nni`` module trials see, NNI data import/export helpers.
+"""NNI compatibility: the ``nni`` module trials see, and NNI data import/export helpers.
 
-Importing this package is cheap (the manager imports it to build trial environments); the data helpers
-load their dependencies on use.
+``trial_environment()`` is what the manager adds to every trial's environment. The data helpers read NNI
+experiment directories (``db/nni.sqlite`` + trial folders) and NNI's result files (JSON/CSV).
 """
 
 from tunelab.compat._env import CHANNEL_URL, SHIM_DIR, trial_environment
+from tunelab.compat._nni_dir import NniExperiment, NniMetric, NniTrial, decode_metric, read_nni_experiment
+from tunelab.compat._nni_import import ImportSummary, import_nni_experiment
+from tunelab.compat._results import (
+    ResultRecord,
+    add_imported_results,
+    load_results,
+    parse_results_csv,
+    parse_results_json,
+)
 
-__all__ = ["CHANNEL_URL", "SHIM_DIR", "trial_environment"]
+__all__ = [
+    "CHANNEL_URL",
+    "SHIM_DIR",
+    "ImportSummary",
+    "NniExperiment",
+    "NniMetric",
+    "NniTrial",
+    "ResultRecord",
+    "add_imported_results",
+    "decode_metric",
+    "import_nni_experiment",
+    "load_results",
+    "parse_results_csv",
+    "parse_results_json",
+    "read_nni_experiment",
+    "trial_environment",
+]

@@ -1,0 +1,87 @@
+"""NNI-specific commands: ``import-nni`` (an NNI experiment directory becomes a tunelab experiment) and
+``import`` (``nnictl experiment import``: add results from a JSON or CSV file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tunelab.base import ConflictError
+from tunelab.cli._common import app, console, err_console, handle_errors, resolve_experiment_id
+from tunelab.trial import Trial
+
+
+@app.command("import-nni")
+@handle_errors
+def import_nni(
+    path: Annotated[Path, typer.Argument(help="NNI experiment directory, e.g. ~/nni-experiments/<id>.")],
+    experiment_id: Annotated[str | None, typer.Option("--id", help="tunelab id (default: NNI's id).")] = None,
+    code_dir: Annotated[Path | None, typer.Option(
+        "--code-dir", "-c", help="Where the trial code lives now (replaces trialCodeDirectory).")] = None,
+    no_logs: Annotated[bool, typer.Option("--no-logs", help="Do not copy the trials' stdout/stderr/trial.log.")] = False,
+) -> None:
+    """Turn an NNI experiment (db/nni.sqlite + trial folders) into a tunelab experiment that view, best,
+    export, the UI and resume (tuner warm-started from its history) can use."""
+    from tunelab.compat import import_nni_experiment
+
+    summary = import_nni_experiment(path, experiment_id=experiment_id, code_dir=code_dir, copy_logs=not no_logs)
+    for warning in summary.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+    console.print(f"[green]Imported[/] NNI experiment as [bold]{summary.experiment_id}[/]: "
+                  f"{summary.trials} trials, {summary.metrics} metrics ({summary.experiment_dir})")
+    console.print(f"Look at it: tunelab view {summary.experiment_id}   Continue it: "
+                  f"tunelab resume {summary.experiment_id}")
+
+
+@app.command("import")
+@handle_errors
+def import_results(
+    experiment_id: Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")] = None,
+    filename: Annotated[Path, typer.Option(
+        "--filename", "-f", help='JSON [{"parameter": {...}, "value": 0.9}, ...] or an export CSV.')] = Path(),
+) -> None:
+    """Add earlier results as IMPORTED trials (nnictl experiment import); the tuner learns from them on
+    the next start. The experiment must not be running: stop it, import, then resume."""
+    from tunelab.manager import ManagerLock, find_experiment_dir
+
+    if filename == Path():
+        raise typer.BadParameter("give the results file with --filename/-f", param_hint="--filename")
+    exp_id = resolve_experiment_id(experiment_id)
+    exp_dir = find_experiment_dir(exp_id)
+    lock = ManagerLock(exp_dir)
+    try:
+        lock.acquire(exp_id)
+    except ConflictError as exc:
+        raise ConflictError(f"experiment {exp_id} is running; stop it (`tunelab stop {exp_id}`), import, "
+                            f"then `tunelab resume {exp_id}` so its tuner learns from the results") from exc
+    try:
+        trials, outside = _import_into(exp_id, exp_dir, filename)
+    finally:
+        lock.release()
+    console.print(f"[green]Imported[/] {len(trials)} results into {exp_id} as IMPORTED trials")
+    if outside:
+        err_console.print(f"[yellow]warning:[/] {outside} imported parameter sets lie outside the search "
+                          "space; tuners may ignore them", markup=True, highlight=False)
+
+
+def _import_into(exp_id: str, exp_dir: Path, filename: Path) -> tuple[list[Trial], int]:
+    """Write the results (the caller holds the manager lock). Returns the new trials and how many of them
+    lie outside the search space."""
+    from tunelab.cli._backend import storage_of
+    from tunelab.compat import add_imported_results, load_results
+    from tunelab.config import parse_config
+    from tunelab.space import parse_search_space
+    from tunelab.storage import open_store
+
+    store = open_store(storage_of(exp_dir), exp_id)
+    try:
+        config = parse_config(dict(store.get_experiment().config))
+        raw_space = config.resolved_search_space() or {}
+        records = load_results(filename, list(raw_space))
+        trials = add_imported_results(store, records)
+    finally:
+        store.close()
+    space = parse_search_space(raw_space)
+    return trials, sum(1 for t in trials if space.contains(dict(t.parameters)))

@@ -119,8 +119,33 @@ def trial_from_row(row: tuple[Any, ...]) -> Trial:
     )
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def search_text(parameters: Any) -> str:
+    """The ``trials.search_text`` column: every string leaf of ``parameters`` (non-finite numbers as
+    their marker strings), ASCII-lower-cased, one per line. A needle without a newline is in a leaf
+    exactly when it is in this text, so free-text search needs no JSON walk."""
+    leaves: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            leaves.append(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            leaves.append(str(_encode_float(value)))
+
+    walk(parameters)
+    return "\n".join(leaves).translate(_ASCII_LOWER)
+
+
 def trial_to_row(experiment_id: str, trial: Trial) -> tuple[Any, ...]:
-    """Values for ``INSERT INTO trials (experiment_id, <TRIAL_COLUMNS>)``."""
+    """Values for ``INSERT INTO trials (experiment_id, <TRIAL_COLUMNS>, search_text)``."""
     has_final = trial.final is not None
     return (
         experiment_id,
@@ -140,6 +165,7 @@ def trial_to_row(experiment_id: str, trial: Trial) -> tuple[Any, ...]:
         trial.intermediate_count,
         real_in(trial.latest_intermediate),
         dump_json(trial.extra),
+        search_text(trial.parameters),
     )
 
 

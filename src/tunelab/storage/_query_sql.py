@@ -93,19 +93,7 @@ class SqliteDialect:
         return f"(instr(lower({expression}), ?) > 0)", [ascii_lower(needle)]
 
     def parameter_text(self, needle: str, number: float | None) -> Sql:
-        lowered = ascii_lower(needle)
-        tree = "EXISTS (SELECT 1 FROM json_tree(trials.parameters) j WHERE {})"
-        sql = tree.format("j.type = 'text' AND instr(lower(j.atom), ?) > 0")
-        params: list[Any] = [lowered]
-        if _verbatim_in_json(needle):
-            # Cheap prefilter: a string leaf holding the needle puts it in the JSON text too (the needle
-            # has nothing JSON escapes), so json_tree only walks the few rows that pass.
-            sql = f"(instr(lower(trials.parameters), ?) > 0 AND {sql})"
-            params.insert(0, lowered)
-        if number is not None:
-            sql += " OR " + tree.format("j.type IN ('integer', 'real') AND j.atom = ?")
-            params.append(number)
-        return f"({sql})", params
+        return _parameter_text(needle, number, "instr(trials.search_text, ?) > 0", _SQLITE_LEAVES)
 
     def collate(self, expression: str) -> str:
         return expression  # SQLite's default BINARY collation orders UTF-8 by code point
@@ -149,27 +137,37 @@ class PostgresDialect:
         return f"(strpos(lower({expression}), lower(?)) > 0)", [needle]
 
     def parameter_text(self, needle: str, number: float | None) -> Sql:
-        leaves = (
-            "EXISTS (SELECT 1 FROM jsonb_path_query(trials.parameters, 'strict $.**') AS leaves(v) WHERE {})"
-        )
-        sql = leaves.format("jsonb_typeof(v) = 'string' AND strpos(lower(v #>> '{}'), lower(?)) > 0")
-        params: list[Any] = [needle]
-        if _verbatim_in_json(needle):
-            sql = f"(strpos(lower(trials.parameters::text), lower(?)) > 0 AND {sql})"  # prefilter, as for SQLite
-            params.insert(0, needle)
-        if number is not None:
-            sql += " OR " + leaves.format("jsonb_typeof(v) = 'number' AND (v #>> '{}')::double precision = ?")
-            params.append(number)
-        return f"({sql})", params
+        return _parameter_text(needle, number, "strpos(trials.search_text, ?) > 0", _POSTGRES_LEAVES)
 
     def collate(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
 
 
-def _verbatim_in_json(needle: str) -> bool:
-    """True when JSON text holds ``needle`` as is wherever a string value contains it (nothing in it
-    is escaped), so a substring test on the whole JSON text can prefilter rows."""
-    return needle.isprintable() and '"' not in needle and "\\" not in needle
+_SQLITE_LEAVES = (
+    "EXISTS (SELECT 1 FROM json_tree(trials.parameters) j WHERE {})",
+    "j.type = 'text' AND instr(lower(j.atom), ?) > 0",
+    "j.type IN ('integer', 'real') AND j.atom = ?",
+)
+_POSTGRES_LEAVES = (
+    "EXISTS (SELECT 1 FROM jsonb_path_query(trials.parameters, 'strict $.**') AS leaves(v) WHERE {})",
+    "jsonb_typeof(v) = 'string' AND strpos(lower(v #>> '{}'), ?) > 0",
+    "jsonb_typeof(v) = 'number' AND (v #>> '{}')::double precision = ?",
+)
+
+
+def _parameter_text(
+    needle: str, number: float | None, in_search_text: str, leaves: tuple[str, str, str]
+) -> Sql:
+    """String leaves containing ``needle``: through ``trials.search_text`` (no JSON walk) unless the
+    needle holds a newline (the leaf separator there); number leaves equal to ``number``."""
+    walk, string_leaf, number_leaf = leaves
+    lowered = ascii_lower(needle)
+    sql = in_search_text if "\n" not in needle else walk.format(string_leaf)
+    params: list[Any] = [lowered]
+    if number is not None:
+        sql += " OR " + walk.format(number_leaf)
+        params.append(number)
+    return f"({sql})", params
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Every table is keyed by ``experiment_id`` so one schema serves both one-file-per
 shared PostgreSQL database. JSON columns are TEXT in SQLite and ``jsonb`` in PostgreSQL. ``meta`` holds
 ``application = 'tunelab'`` (how a foreign database is told apart) and ``schema_version``.
 
-Metric rows carry a growing ``id`` (the cursor of ``metrics_since``); the unique key (experiment, trial,
+``trials.search_text`` holds the parameters' string values for free-text search (see
+``_codec.search_text``). Metric rows carry a growing ``id`` (the cursor of ``metrics_since``); the unique key (experiment, trial,
 kind, sequence) makes a repeated report a no-op.
 """
 
@@ -56,6 +57,7 @@ SQLITE_SCHEMA: tuple[str, ...] = (
         intermediate_count INTEGER NOT NULL DEFAULT 0,
         latest_intermediate REAL,
         extra TEXT NOT NULL DEFAULT '{}',
+        search_text TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (experiment_id, id),
         UNIQUE (experiment_id, sequence)
     )""",
@@ -114,6 +116,7 @@ POSTGRES_SCHEMA: tuple[str, ...] = (
         intermediate_count INTEGER NOT NULL DEFAULT 0,
         latest_intermediate DOUBLE PRECISION,
         extra JSONB NOT NULL DEFAULT '{}',
+        search_text TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (experiment_id, id),
         UNIQUE (experiment_id, sequence)
     )""",

@@ -36,7 +36,7 @@ from tunelab.storage._query_sql import Dialect, compile_query
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 _EXPERIMENT_COLUMNS = "id, name, config, status, error, created_at, run_started_at, ended_at, elapsed, extra"
-_TRIAL_PLACEHOLDERS = ", ".join("?" * 17)
+_TRIAL_PLACEHOLDERS = ", ".join("?" * 18)
 _ITER_CHUNK = 200  # trials per query when streaming every metric
 _ID_CHUNK = 900  # ids per IN (...) list, under every SQLite build's variable limit
 _ROWS_PER_INSERT = 400  # rows per multi-row INSERT (x 7 columns stays under SQLite's variable limit)
@@ -288,7 +288,7 @@ class SqlStore(ABC):
         with self.transaction():
             self._require_experiment()
             cursor = self._execute(
-                f"INSERT INTO trials (experiment_id, {TRIAL_COLUMNS}) VALUES ({_TRIAL_PLACEHOLDERS}) "
+                f"INSERT INTO trials (experiment_id, {TRIAL_COLUMNS}, search_text) VALUES ({_TRIAL_PLACEHOLDERS}) "
                 "ON CONFLICT DO NOTHING",
                 trial_to_row(self.experiment_id, trial),
             )

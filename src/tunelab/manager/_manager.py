@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import math
+import re
 import time
 from array import array
 from collections import deque
@@ -707,20 +708,27 @@ def _observation(trial: Trial, *, value: float | None = None, intermediate: tupl
 
 
 def _failure_message(exit_info: TrialExit) -> str:
+    """``exited with code 3: <last stderr line>``, then the last lines of stderr (the trial's own words)."""
     from tunelab.runners._local import _describe
 
     head = f"exited with {_describe(exit_info.returncode)}"
     if exit_info.message:
         head = exit_info.message
-    last = _last_error_line(exit_info.stderr_tail)
-    return f"{head}: {last}" if last else head
+    lines = [line.rstrip() for line in exit_info.stderr_tail.splitlines() if line.strip()]
+    # A shell reports a child's death by signal with a line of its own ("Segmentation fault"); the line
+    # worth a headline is the one before it, written by the trial.
+    own = [line for line in lines if not _SHELL_NOISE.match(line.strip())] or lines
+    if not own:
+        return head
+    headline = f"{head}: {own[-1].strip()[:500]}"
+    tail = "\n".join(line[:500] for line in lines[-_TAIL_LINES:])
+    return headline if len(lines) == 1 else f"{headline}\n--- last lines of stderr ---\n{tail}"[:_MESSAGE_MAX]
 
 
-def _last_error_line(stderr: str) -> str:
-    for line in reversed(stderr.splitlines()):
-        if line.strip():
-            return line.strip()[:500]
-    return ""
+_TAIL_LINES = 10
+_MESSAGE_MAX = 4000
+_SHELL_NOISE = re.compile(r"^(\S+: line \d+: \d+ )?(Segmentation fault|Killed|Aborted|Bus error|"
+                          r"Illegal instruction|Floating point exception|Terminated)( \(core dumped\))?.*$")
 
 
 def _require_positive_int(value: Any, field_name: str) -> None:

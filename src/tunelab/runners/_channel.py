@@ -38,6 +38,7 @@ class MetricChannel:
         self._sink = sink
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def open(self) -> None:
         path = "\0" + self.address[1:] if self.address.startswith("@") else self.address
@@ -51,13 +52,18 @@ class MetricChannel:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        for task in list(self._tasks):
-            task.cancel()
+        # Closing the connections ends each reader at EOF. Cancelling the tasks instead makes Python 3.11's
+        # stream callback log a spurious CancelledError traceback for every connected trial.
+        for writer in list(self._writers):
+            writer.close()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5.0)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        self._writers.add(writer)
         try:
             while True:
                 try:
@@ -72,6 +78,7 @@ class MetricChannel:
                 self._dispatch(line)
         finally:
             writer.close()
+            self._writers.discard(writer)
             if task is not None:
                 self._tasks.discard(task)
 

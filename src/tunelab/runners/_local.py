@@ -104,9 +104,11 @@ class LocalRunner:
         else:
             returncode = await _wait_foreign(handle.pid)
         self._processes.pop(handle.trial_id, None)
-        # Stragglers in the group (a shell's background job, forked workers) die with the trial.
+        # Stragglers in the group (a shell's background job, forked workers) and daemons that left it
+        # (setsid + double fork) die with the trial: nothing of it may keep holding a GPU (NNI #3136).
         if _process.group_alive(handle.pid):
             _process.signal_group(handle.pid, signal.SIGKILL)
+        _kill_strays(handle)
         if handle.gpus and self._gpu_slots is not None:
             self._gpu_slots.release(handle.gpus)
         trial_dir = Path(handle.extra.get("trial_dir", "."))
@@ -126,20 +128,25 @@ class LocalRunner:
         while _process.group_alive(handle.pid) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)  # only on the kill path: the group has no exit event to await
         _process.signal_group(handle.pid, signal.SIGKILL)
-        env = handle.extra.get("env", {})
-        trial_id = env.get(_env.TRIAL_ID)
-        experiment_id = env.get(_env.EXPERIMENT_ID)
-        if trial_id and experiment_id:
-            strays = [
-                pid
-                for pid in _process.pids_with_env(_env.TRIAL_ID, trial_id)
-                if _process.process_has_env(pid, _env.EXPERIMENT_ID, experiment_id)
-            ]
-            _process.kill_pids(strays)
+        _kill_strays(handle)
 
     def adopt(self, trial_id: str, pid: int, trial_dir: Path, env: Mapping[str, str]) -> RunningHandle:
         """Handle for a trial process started by an earlier manager (re-attach on resume)."""
         return RunningHandle(trial_id=trial_id, pid=pid, extra={"trial_dir": str(trial_dir), "env": dict(env)})
+
+
+def _kill_strays(handle: RunningHandle) -> None:
+    """SIGKILL every process that carries the trial's and the experiment's ids in its environment."""
+    env = handle.extra.get("env", {})
+    trial_id = env.get(_env.TRIAL_ID)
+    experiment_id = env.get(_env.EXPERIMENT_ID)
+    if trial_id and experiment_id:
+        strays = [
+            pid
+            for pid in _process.pids_with_env(_env.TRIAL_ID, trial_id)
+            if _process.process_has_env(pid, _env.EXPERIMENT_ID, experiment_id)
+        ]
+        _process.kill_pids(strays)
 
 
 async def _wait_foreign(pid: int) -> int | None:
@@ -180,11 +187,18 @@ def _describe(returncode: int | None) -> str:
     if returncode is None:
         return "unknown status"
     if returncode < 0:
-        try:
-            return f"signal {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"signal {-returncode}"
+        return f"signal {_signal_name(-returncode)}"
+    if 128 < returncode <= 128 + 64:
+        # The shell ran the command as a child and reports its death by signal N as 128 + N.
+        return f"code {returncode} (signal {_signal_name(returncode - 128)})"
     return f"code {returncode}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _tail(path: Path, limit: int = _TAIL_BYTES) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tunelab.server._context import AppContext
 from tunelab.trial import Trial
@@ -26,6 +27,7 @@ class TrialSnapshot:
         self._key: tuple[object, ...] | None = None
         self._taken = 0.0
         self._trials: Sequence[Trial] = ()
+        self._results: dict[tuple[object, ...], Any] = {}
 
     def trials(self, context: AppContext) -> Sequence[Trial]:
         key = tuple(sorted((s.value, n) for s, n in context.reader.count_trials().items()))
@@ -36,4 +38,21 @@ class TrialSnapshot:
             if not fresh:
                 self._trials = context.reader.list_trials()
                 self._key, self._taken = key, time.monotonic()
+                self._results = {}
             return self._trials
+
+    def computed(self, context: AppContext, name: tuple[object, ...],
+                 compute: Callable[[Sequence[Trial]], Any]) -> Any:
+        """``compute(trials)`` for the current snapshot, remembered until the snapshot is replaced.
+
+        Callers must treat the result as read-only: it is shared by every request of this snapshot.
+        """
+        trials = self.trials(context)
+        with self._lock:
+            if self._trials is trials and name in self._results:
+                return self._results[name]
+        result = compute(trials)
+        with self._lock:
+            if self._trials is trials:
+                self._results[name] = result
+        return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,6 +25,14 @@ def _snapshot(request: Request, context: AppContext) -> Sequence[Trial]:
     return cache.trials(context)
 
 
+def _computed(request: Request, context: AppContext, name: tuple[object, ...],
+              compute: Callable[[Sequence[Trial]], dict[str, Any]]) -> dict[str, Any]:
+    """Chart data for the current trial snapshot, computed once per snapshot (charts are read often)."""
+    cache: TrialSnapshot = request.app.state.trial_snapshot
+    result: dict[str, Any] = cache.computed(context, name, compute)
+    return result
+
+
 def _mode(context: AppContext) -> str:
     if context.manager is not None:
         return optimize_mode_of(context.manager.config.to_dict())
@@ -35,27 +43,33 @@ def _mode(context: AppContext) -> str:
 def history(request: Request, max_points: int = Query(2000, ge=10, le=100_000),
             context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Final value per trial with the best-so-far step line (downsampled to ``max_points``)."""
-    return analysis.optimization_history(_snapshot(request, context), _mode(context), max_points=max_points)
+    mode = _mode(context)
+    return _computed(request, context, ("history", mode, max_points),
+                     lambda trials: analysis.optimization_history(trials, mode, max_points=max_points))
 
 
 @router.get("/charts/parallel")
 def parallel(request: Request, max_rows: int = Query(1000, ge=10, le=100_000),
              context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Parallel-coordinates rows: parameters then the final value (sampled to ``max_rows``)."""
-    return analysis.parallel_coordinates(_snapshot(request, context), _mode(context), max_rows=max_rows)
+    mode = _mode(context)
+    return _computed(request, context, ("parallel", mode, max_rows),
+                     lambda trials: analysis.parallel_coordinates(trials, mode, max_rows=max_rows))
 
 
 @router.get("/charts/slice")
 def slice_plot(request: Request, max_rows: int = Query(2000, ge=10, le=100_000),
                context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """One scatter per parameter: parameter value against the final value."""
-    return analysis.slice_plot(_snapshot(request, context), _mode(context), max_rows=max_rows)
+    mode = _mode(context)
+    return _computed(request, context, ("slice", mode, max_rows),
+                     lambda trials: analysis.slice_plot(trials, mode, max_rows=max_rows))
 
 
 @router.get("/charts/importance")
 def importance(request: Request, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Share of the final value's variance each parameter explains alone (eta squared, normalised)."""
-    return analysis.parameter_importance(_snapshot(request, context))
+    return _computed(request, context, ("importance",), analysis.parameter_importance)
 
 
 @router.get("/charts/timeline")
@@ -68,7 +82,7 @@ def timeline(request: Request, max_rows: int = Query(2000, ge=1, le=100_000),
 @router.get("/charts/columns")
 def columns(request: Request, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Optional table columns: flattened parameter keys and dict-metric keys."""
-    return analysis.trial_columns(_snapshot(request, context))
+    return _computed(request, context, ("columns",), analysis.trial_columns)
 
 
 @router.get("/charts/curves")

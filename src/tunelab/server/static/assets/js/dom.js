@@ -100,3 +100,11 @@ export function throttle(fn, ms) {
     timer = setTimeout(() => { last = Date.now(); fn(...args); }, wait);
   };
 }
+
+/** Record (once per page load) when a page's main content is in the DOM and the next frame starts: the
+ * benchmark reads these marks as "first meaningful paint". */
+export function markReady(name) {
+  const mark = `tunelab:${name}`;
+  if (performance.getEntriesByName(mark).length) return;
+  requestAnimationFrame(() => { if (!performance.getEntriesByName(mark).length) performance.mark(mark); });
+}

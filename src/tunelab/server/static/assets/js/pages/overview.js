@@ -1,7 +1,7 @@
 // Overview: status, best and baseline, counts, budget (editable), top trials, optimization history.
 
 import { api } from '../api.js';
-import { h, mount, fmtNumber, fmtDuration, statusBadge, toast, throttle } from '../dom.js';
+import { h, mount, fmtNumber, fmtDuration, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart } from '../charts.js';
 import { trialLink, paramsSummary } from './common.js';
 
@@ -11,15 +11,18 @@ export async function render(root) {
   const state = { exp: null, top: [] };
   const body = h('div', { class: 'overview' });
   const chartBox = h('div', { class: 'chart', 'data-testid': 'history-chart' });
+  const topBox = h('div');
   mount(root, body);
 
+  // Paint the overview as soon as /experiment answers; the top-N table follows in a second request.
   async function load() {
-    const exp = await api('/experiment');
-    const order = exp.optimize_mode === 'maximize' ? 'desc' : 'asc';
-    const top = await api('/trials', { params: { sort: 'final', order, limit: TOP_N } });
-    state.exp = exp;
-    state.top = top.trials.filter((t) => typeof t.final === 'number'); // missing finals sort last
+    state.exp = await api('/experiment');
     draw();
+    markReady('overview');
+    const order = state.exp.optimize_mode === 'maximize' ? 'desc' : 'asc';
+    const top = await api('/trials', { params: { sort: 'final', order, limit: TOP_N } });
+    state.top = top.trials.filter((t) => typeof t.final === 'number'); // missing finals sort last
+    mount(topBox, topTable(state.top, state.exp));
   }
 
   function draw() {
@@ -28,7 +31,7 @@ export async function render(root) {
       header(exp),
       exp.status === 'ERROR' && exp.error ? h('div', { class: 'error-box', 'data-testid': 'experiment-error' }, exp.error) : null,
       h('div', { class: 'cards' }, bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
-      h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), topTable(state.top, exp)),
+      h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), mount(topBox, topTable(state.top, exp))),
       h('section', {}, h('h2', {}, 'Optimization history'), chartBox),
     );
     drawChart();

@@ -2,7 +2,7 @@
 // inline stderr of failed trials, kill, customized trials, and the chart tabs.
 
 import { api } from '../api.js';
-import { h, mount, fmtNumber, fmtDuration, fmtTime, fmtValue, flatten, statusBadge, toast, throttle } from '../dom.js';
+import { h, mount, fmtNumber, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, disposeAll } from '../charts.js';
 import { trialLink, customTrialForm } from './common.js';
 
@@ -22,8 +22,6 @@ const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'importance
 const STORAGE_KEY = 'tunelab.trials.columns';
 
 export async function render(root, { query }) {
-  const exp = await api('/experiment');
-  const columnsInfo = await api('/charts/columns');
   const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
   const state = {
     filter: query.get('filter') || '',
@@ -36,10 +34,18 @@ export async function render(root, { query }) {
     selected: new Set(),
     expanded: new Set(),
     tab: query.get('tab') || 'history',
-    columns: buildColumns(columnsInfo, saved),
-    mode: exp.optimize_mode,
-    readOnly: exp.read_only,
+    columns: [],
+    mode: 'maximize',
+    readOnly: true,
   };
+  // The experiment and the first page load together; the table's optional columns start from the search
+  // space and the first page, and the full list (every dict-metric key) is merged in when it arrives.
+  const firstPage = api('/trials', { params: { filter: state.filter, sort: state.sort, order: state.order, offset: 0, limit: state.limit } }).catch(() => null);
+  const exp = await api('/experiment');
+  state.mode = exp.optimize_mode;
+  state.readOnly = exp.read_only;
+  const first = await firstPage;
+  state.columns = buildColumns(columnsOf(exp, first ? first.trials : []), saved);
 
   const filterInput = h('input', { type: 'search', value: state.filter, placeholder: 'filter: lr>0.01 status:FAILED optimizer=sgd  (Enter)', 'data-testid': 'trial-filter', class: 'filter' });
   const tableBox = h('div', { class: 'table-box' });
@@ -221,7 +227,16 @@ export async function render(root, { query }) {
 
   drawChooser();
   drawTabs();
-  await load();
+  if (first) { state.rows = first.trials; state.total = first.total; drawTable(); } else await load();
+  markReady('trials');
+  api('/charts/columns').then((info) => {
+    const known = new Set(state.columns.map((c) => c.key));
+    const added = buildColumns(info, saved).filter((c) => !known.has(c.key) && (c.param || c.metric));
+    if (!added.length) return;
+    state.columns.push(...added);
+    drawChooser();
+    drawTable();
+  }).catch(() => {});
   drawChart();
   const refreshCharts = throttle(() => { if (state.tab !== 'parallel') drawChart(); }, 5000);
 
@@ -276,6 +291,16 @@ function buildColumns(info, saved) {
   for (const key of info.metrics) columns.push({ key: `metric.${key}`, label: `metric ${key}`, sort: `metric.${key}`, on: info.metrics.length <= 4, metric: key, numeric: true });
   if (saved) for (const c of columns) if (c.key in saved) c.on = saved[c.key];
   return columns;
+}
+
+function columnsOf(exp, trials) {
+  const parameters = new Set(Object.keys(flatten(exp.best ? exp.best.parameters : {})));
+  const metrics = new Set();
+  for (const t of trials) {
+    for (const key of Object.keys(flatten(t.parameters))) parameters.add(key);
+    if (t.final_data && typeof t.final_data === 'object') for (const key of Object.keys(t.final_data)) metrics.add(key);
+  }
+  return { parameters: [...parameters], metrics: [...metrics] };
 }
 
 function cell(t, col) {

@@ -23,9 +23,8 @@ from tunelab.manager import (
     read_info,
     trial_json,
 )
-from tunelab.manager._session import recorded_storage
 from tunelab.server._security import TOKEN_HEADER
-from tunelab.storage import ExperimentStore, open_store
+from tunelab.storage import ExperimentStore, open_store, recorded_storage
 
 
 class Backend(Protocol):

@@ -10,19 +10,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tunelab.storage import ExperimentStore
+from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
 
 def optimize_mode_of(config: Mapping[str, Any]) -> str:
     """The tuner's optimize mode with NNI's defaults (TPE and Anneal minimize, the others maximize)."""
-    tuner = config.get("tuner") or {}
-    args = tuner.get("classArgs") or {}
-    mode = args.get("optimize_mode")
-    if mode:
-        return str(mode).lower()
-    name = str(tuner.get("name") or "TPE").lower()
-    return "minimize" if name in {"tpe", "anneal", "tpe_legacy"} else "maximize"
+    return optimize_mode(config)
 
 
 def best_trial(store: ExperimentStore, mode: str | None = None) -> Trial | None:

@@ -6,8 +6,6 @@ the lock makes sure only one manager writes to an experiment.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import time
 from collections.abc import Mapping
@@ -24,7 +22,7 @@ from tunelab.manager._lock import ManagerLock
 from tunelab.manager._manager import ExperimentManager
 from tunelab.runners import GpuSlots, LocalRunner, Runner
 from tunelab.space import parse_search_space
-from tunelab.storage import ExperimentRecord, ExperimentStore, open_store
+from tunelab.storage import ExperimentRecord, ExperimentStore, open_store, record_storage, recorded_storage
 from tunelab.trial import ExperimentStatus
 from tunelab.tuners import Tuner, create_tuner_from_config
 
@@ -53,30 +51,9 @@ class Session:
             self.lock.release()
 
 
-STORAGE_POINTER = "storage.json"
-
-
 def store_location(config_storage: str | None, exp_dir: Path) -> str | Path:
     """PostgreSQL when the config names a URL, otherwise the SQLite file in the experiment directory."""
     return config_storage if config_storage else exp_dir
-
-
-def recorded_storage(exp_dir: Path) -> str | None:
-    """The PostgreSQL URL an experiment was created with (its directory keeps only logs then)."""
-    pointer = exp_dir / STORAGE_POINTER
-    if not pointer.exists():
-        return None
-    try:
-        value = json.loads(pointer.read_text(encoding="utf-8")).get("storage")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return str(value) if value else None
-
-
-def _record_storage(exp_dir: Path, url: str) -> None:
-    pointer = exp_dir / STORAGE_POINTER
-    pointer.write_text(json.dumps({"storage": url}), encoding="utf-8")
-    os.chmod(pointer, 0o600)  # the URL may carry a password
 
 
 def create_session(
@@ -96,7 +73,7 @@ def create_session(
     try:
         store = open_store(store_location(config.storage, exp_dir), exp_id)
         if config.storage:
-            _record_storage(exp_dir, config.storage)
+            record_storage(exp_dir, config.storage)
         seed = _tuner_seed(config)
         record = ExperimentRecord(
             id=exp_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tunelab.storage._filter import parse_filter
 from tunelab.storage._memory import MemoryStore
 from tunelab.storage._open import open_store
+from tunelab.storage._pointer import record_storage, recorded_storage
 from tunelab.storage._postgres import PostgresStore
 from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
 from tunelab.storage._query import NUMERIC_FIELDS, SORT_FIELDS, Condition, Op, TrialPage, TrialQuery
@@ -34,5 +35,7 @@ __all__ = [
     "open_store",
     "optimize_mode",
     "parse_filter",
+    "record_storage",
+    "recorded_storage",
     "scan_experiments",
 ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tunelab.base import TunelabError
+from tunelab.storage._open import open_store
+from tunelab.storage._pointer import recorded_storage
 from tunelab.storage._protocol import ExperimentRecord
-from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
+from tunelab.storage._sqlite import DB_FILENAME
 from tunelab.trial import TrialState
 
 
@@ -45,7 +48,7 @@ def scan_experiments(root: Path) -> list[ExperimentListing]:
     listings = [
         _read_one(directory)
         for directory in sorted(root.iterdir())
-        if directory.is_dir() and (directory / DB_FILENAME).is_file()
+        if directory.is_dir() and ((directory / DB_FILENAME).is_file() or recorded_storage(directory))
     ]
     return sorted(
         listings, key=lambda item: (item.record is None, item.record.created_at if item.record else 0.0)
@@ -54,8 +57,10 @@ def scan_experiments(root: Path) -> list[ExperimentListing]:
 
 def _read_one(directory: Path) -> ExperimentListing:
     experiment_id = directory.name
+    url = recorded_storage(directory)
     try:
-        with SqliteStore(directory / DB_FILENAME, experiment_id, readonly=True) as store:
+        store = open_store(url or directory / DB_FILENAME, experiment_id, readonly=True)
+        with contextlib.closing(store):
             record = store.get_experiment()
             maximize = optimize_mode(record.config) != "minimize"
             best = store.best_trial(maximize=maximize)
@@ -73,8 +78,8 @@ def _read_one(directory: Path) -> ExperimentListing:
 def optimize_mode(config: Mapping[str, Any]) -> str:
     """``'maximize'`` or ``'minimize'`` from a config dict's tuner ``classArgs.optimize_mode``.
 
-    Accepts the NNI spellings (``classArgs``/``class_args``, ``optimize_mode``/``optimizeMode``); NNI's
-    default is ``maximize``.
+    Accepts the NNI spellings (``classArgs``/``class_args``, ``optimize_mode``/``optimizeMode``); without
+    one, NNI's default of the named tuner (TPE and Anneal minimize, the rest maximize).
     """
     tuner = config.get("tuner") if isinstance(config, Mapping) else None
     if isinstance(tuner, Mapping):
@@ -85,4 +90,11 @@ def optimize_mode(config: Mapping[str, Any]) -> str:
                     mode = args.get(mode_key)
                     if isinstance(mode, str) and mode.lower() in ("maximize", "minimize"):
                         return mode.lower()
+        name = str(tuner.get("name") or tuner.get("builtinTunerName") or "").lower()
+        if name in MINIMIZING_BY_DEFAULT:
+            return "minimize"
     return "maximize"
+
+
+#: NNI's tuners whose ``optimize_mode`` defaults to minimize (the others maximize).
+MINIMIZING_BY_DEFAULT = frozenset({"tpe", "anneal", "tpe_legacy"})

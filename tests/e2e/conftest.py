@@ -95,8 +95,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
     directory = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
     port = 18230
-    subprocess.run([TUNELAB, "create", "-c", str(_write(directory)), "--port", str(port), "--id", "uie2e"],
-                   check=True, env=env, capture_output=True, timeout=60)
+    created = subprocess.run([TUNELAB, "create", "-c", str(_write(directory)), "--port", str(port), "--id", "uie2e"],
+                             check=False, env=env, capture_output=True, text=True, timeout=120)
+    if created.returncode != 0:
+        subprocess.run([TUNELAB, "stop", "uie2e"], env=env, capture_output=True, timeout=60, check=False)
+        pytest.fail(f"tunelab create failed ({created.returncode}): {created.stdout}{created.stderr}")
     url = f"http://127.0.0.1:{port}/"
     client = httpx.Client(base_url=f"{url}api/v1", timeout=10)
     try:

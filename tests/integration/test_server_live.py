@@ -70,8 +70,11 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     directory = tmp_path_factory.mktemp("live")
     config = write_experiment(directory)
     env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
-    subprocess.run([TUNELAB, "create", "-c", str(config), "--port", str(PORT), "--id", "apilive"],
-                   check=True, env=env, capture_output=True, timeout=60)
+    created = subprocess.run([TUNELAB, "create", "-c", str(config), "--port", str(PORT), "--id", "apilive"],
+                             check=False, env=env, capture_output=True, text=True, timeout=120)
+    if created.returncode != 0:
+        subprocess.run([TUNELAB, "stop", "apilive"], env=env, capture_output=True, timeout=60, check=False)
+        pytest.fail(f"tunelab create failed ({created.returncode}): {created.stdout}{created.stderr}")
     client = httpx.Client(base_url=f"http://127.0.0.1:{PORT}/api/v1", timeout=10)
     try:
         yield client

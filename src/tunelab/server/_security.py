@@ -1,4 +1,5 @@
-"""Request guards: the Host header (DNS rebinding) and the access token beyond loopback."""
+"""Request guards: the Host header (DNS rebinding), the Origin of state-changing requests (cross-site
+request forgery) and the access token beyond loopback."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tunelab.server._errors import error_response
 TOKEN_HEADER = "x-tunelab-token"
 TOKEN_COOKIE = "tunelab_token"
 PUBLIC_PATHS = frozenset({"/api/v1/health"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -31,6 +33,15 @@ def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable
                 403, "forbidden",
                 f"Host header {host!r} is not served here; open http://{settings.host}:{settings.port}/",
             )
+        origin = request.headers.get("origin")
+        if request.method not in SAFE_METHODS and origin is not None and _origin_host(origin) not in allowed:
+            # A page on another site may POST to a loopback server without any token (a "simple" request
+            # needs no CORS preflight); browsers always name the page's origin on such requests.
+            return error_response(
+                403, "forbidden",
+                f"Origin {origin!r} may not change this experiment; use the tunelab UI at "
+                f"http://{settings.host}:{settings.port}/ or a client that sends no Origin header",
+            )
         if settings.token and request.url.path not in PUBLIC_PATHS and not _token_ok(request, settings.token):
             return error_response(
                 401, "unauthorized",
@@ -43,6 +54,12 @@ def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable
         return response
 
     return guard
+
+
+def _origin_host(origin: str) -> str:
+    """``host[:port]`` of an Origin header (``null`` and malformed origins give '' and are refused)."""
+    scheme, _, rest = origin.partition("://")
+    return rest.lower().rstrip("/") if scheme in ("http", "https") and rest else ""
 
 
 def _token_ok(request: Request, token: str) -> bool:

@@ -71,3 +71,21 @@ def test_path_tricks_in_log_names_are_refused(client: ApiClient) -> None:
         response = client.get(f"/api/v1/trials/t010/logs/{name}")
         assert response.status_code in (404, 422)
         assert_error_shape(response)
+
+
+def test_state_changes_from_another_site_are_refused(client: ApiClient) -> None:
+    response = client.post("/api/v1/experiment/stop", headers={"origin": "http://evil.example"})
+    assert_error_shape(response, 403)
+    assert "evil.example" in response.json()["error"]["message"]
+    response = client.post("/api/v1/experiment/stop", headers={"origin": "null"})
+    assert_error_shape(response, 403)
+
+
+def test_state_changes_from_the_ui_origin_pass_the_guard(client: ApiClient) -> None:
+    # The viewed experiment refuses with 409 (read-only): the request got past the Origin check.
+    response = client.post("/api/v1/experiment/stop", headers={"origin": "http://127.0.0.1:18200"})
+    assert response.status_code == 409
+
+
+def test_reads_from_another_origin_are_not_blocked_by_the_origin_check(client: ApiClient) -> None:
+    assert client.get("/api/v1/experiment", headers={"origin": "http://evil.example"}).status_code == 200

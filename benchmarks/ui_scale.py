@@ -34,6 +34,7 @@ from tunelab.storage import ExperimentRecord, SqliteStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 PORT = 18250
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -175,6 +176,7 @@ def browser_figures(url: str, served: Served, trials: int, rate: int, seconds: f
             _paint(browser, url + "#/trials", "trials", "() => document.querySelectorAll("
                                                       "'[data-testid=trials-table] tbody tr').length >= 50")
             _live(browser, url, served, trials, rate, seconds)
+            _screenshots(browser, url)
         finally:
             browser.close()
 
@@ -197,6 +199,24 @@ def _paint(browser: Any, url: str, name: str, ready: str, runs: int = 7) -> None
     print(f"{name} first meaningful paint: median {statistics.median(warm):.0f} ms, max {max(warm):.0f} ms "
           f"(cold first run {times[0]:.0f} ms; first contentful paint median {statistics.median(fcps[1:]):.0f} ms)"
           "  (target <= 1000 ms)")
+
+
+def _screenshots(browser: Any, url: str) -> None:
+    """Every page and chart tab at full scale, for a reviewer to check that downsampled charts still read."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("() => performance.getEntriesByName('tunelab:overview').length > 0")
+    page.locator("[data-testid=history-chart] canvas").first.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "scale-overview.png"), full_page=True)
+    for tab in ("history", "parallel", "curves", "durations", "slice", "importance"):
+        page.goto(f"{url}#/trials?tab={tab}")
+        page.locator("[data-testid=trials-chart] canvas").first.wait_for()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SCREENSHOTS / f"scale-trials-{tab}.png"), full_page=True)
+    print(f"screenshots: {SCREENSHOTS}/scale-*.png")
+    context.close()
 
 
 def _live(browser: Any, url: str, served: Served, trials: int, rate: int, seconds: float) -> None:

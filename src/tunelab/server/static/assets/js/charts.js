@@ -116,8 +116,8 @@ export async function timelineChart(el, data) {
   const rows = data.start.map((s, i) => [data.sequence[i], s - t0, data.end[i] - t0, data.status[i], data.trial_id[i]]);
   chart.setOption({
     ...BASE,
-    grid: [{ left: 64, right: '42%', top: 36, bottom: 40 }, { left: '64%', right: 16, top: 36, bottom: 40 }],
-    title: [{ text: 'timeline', left: 64, textStyle: { fontSize: 12 } }, { text: 'durations', left: '64%', textStyle: { fontSize: 12 } }],
+    grid: [{ left: 64, right: '42%', top: 56, bottom: 40 }, { left: '64%', right: 16, top: 56, bottom: 40 }],
+    title: [{ text: 'timeline', left: '25%', top: 0, textStyle: { fontSize: 12 } }, { text: 'durations', left: '78%', top: 0, textStyle: { fontSize: 12 } }],
     tooltip: { trigger: 'item', formatter: (p) => (p.seriesIndex === 0
       ? tip([['trial', p.data[4]], ['status', p.data[3]], ['duration', `${(p.data[2] - p.data[1]).toFixed(1)}s`]])
       : tip([['duration', p.name], ['trials', p.data]])) },
@@ -132,7 +132,7 @@ export async function timelineChart(el, data) {
           const height = Math.max(1, Math.min(8, api.size([0, 1])[1] * 0.8));
           return { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: Math.max(1, end[0] - start[0]), height }, style: { fill: colors[api.value(3)] || '#adb5bd' } };
         } },
-      { type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: data.histogram.counts, itemStyle: { color: '#5b8def' } },
+      { type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: data.histogram.counts, barCategoryGap: '10%', itemStyle: { color: '#5b8def' } },
     ],
   }, true);
   return chart;
@@ -162,7 +162,7 @@ export async function importanceChart(el, data) {
     tooltip: { trigger: 'item', formatter: (p) => tip([[p.name, `${(p.value * 100).toFixed(1)}%`]]) },
     xAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
     yAxis: { type: 'category', data: items.map((d) => d.key), axisLabel: { width: 130, overflow: 'truncate' } },
-    series: [{ type: 'bar', data: items.map((d) => d.importance), itemStyle: { color: '#5b8def' }, label: { show: true, position: 'right', formatter: (p) => `${(p.value * 100).toFixed(1)}%` } }],
+    series: [{ type: 'bar', barMaxWidth: 28, data: items.map((d) => d.importance), itemStyle: { color: '#5b8def' }, label: { show: true, position: 'right', formatter: (p) => `${(p.value * 100).toFixed(1)}%` } }],
   }, true);
   return chart;
 }

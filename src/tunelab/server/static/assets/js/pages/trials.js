@@ -181,11 +181,11 @@ export async function render(root, { query }) {
     try {
       if (tab === 'history') {
         const data = await api('/charts/history');
-        note(data, 'points');
+        note(data, 'points', data.points.sequence.length);
         await historyChart(chartBox, data, { onPick: openTrial });
       } else if (tab === 'parallel') {
         const data = await api('/charts/parallel');
-        note(data, 'lines');
+        note(data, 'trials', data.rows.length);
         await parallelChart(chartBox, data, { onSelect: (ids) => {
           chartNote.textContent = `${ids.length} trials in the brushed range${ids.length ? `; best shown first in the table with the filter` : ''}`;
         } });
@@ -196,11 +196,11 @@ export async function render(root, { query }) {
         await curvesChart(chartBox, data.curves);
       } else if (tab === 'durations') {
         const data = await api('/charts/timeline');
-        note(data, 'bars');
+        note(data, 'trials on the timeline', data.trial_id.length);
         if (data.total) await timelineChart(chartBox, data);
       } else if (tab === 'slice') {
         const data = await api('/charts/slice');
-        note(data, 'points');
+        note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
       } else if (tab === 'importance') {
         const data = await api('/charts/importance');
@@ -210,8 +210,8 @@ export async function render(root, { query }) {
     } catch (error) { chartNote.textContent = error.message; }
   }
 
-  function note(data, what) {
-    chartNote.textContent = data.sampled ? `Showing a sample of ${data.total} ${what} (downsampled, best kept).` : `${data.total} ${what}.`;
+  function note(data, what, shown) {
+    chartNote.textContent = data.sampled ? `Showing ${shown} of ${data.total} ${what} (downsampled; the best are always kept).` : `${data.total} ${what}.`;
   }
 
   function drawSlice(data) {

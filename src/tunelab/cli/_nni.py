@@ -22,8 +22,10 @@ def import_nni(
         "--code-dir", "-c", help="Where the trial code lives now (replaces trialCodeDirectory).")] = None,
     no_logs: Annotated[bool, typer.Option("--no-logs", help="Do not copy the trials' stdout/stderr/trial.log.")] = False,
 ) -> None:
-    """Turn an NNI experiment (db/nni.sqlite + trial folders) into a tunelab experiment that view, best,
-    export, the UI and resume (tuner warm-started from its history) can use."""
+    """Turn an NNI experiment directory (db/nni.sqlite + trial folders) into a tunelab experiment.
+
+    view, best, export and the UI read it; resume continues it with the tuner warm-started from its history.
+    """
     from tunelab.compat import import_nni_experiment
 
     summary = import_nni_experiment(path, experiment_id=experiment_id, code_dir=code_dir, copy_logs=not no_logs)
@@ -42,8 +44,10 @@ def import_results(
     filename: Annotated[Path, typer.Option(
         "--filename", "-f", help='JSON [{"parameter": {...}, "value": 0.9}, ...] or an export CSV.')] = Path(),
 ) -> None:
-    """Add earlier results as IMPORTED trials (nnictl experiment import); the tuner learns from them on
-    the next start. The experiment must not be running: stop it, import, then resume."""
+    """Add results from a JSON or CSV file as IMPORTED trials (nnictl experiment import).
+
+    The experiment must not be running: stop it, import, then resume; its tuner learns from the results.
+    """
     from tunelab.manager import ManagerLock, find_experiment_dir
 
     if filename == Path():

@@ -68,3 +68,19 @@ def test_add_imported_results_stores_succeeded_imported_trials() -> None:
     assert [(t.status, t.source, t.final, t.sequence) for t in stored] == [
         (TrialState.SUCCEEDED, TrialSource.IMPORTED, 0.5, 0), (TrialState.SUCCEEDED, TrialSource.IMPORTED, 1.5, 1)]
     assert stored[1].final_data == {"default": 1.5}
+
+
+def test_public_names_are_pinned() -> None:
+    import tunelab.compat
+    import tunelab.experiment
+
+    # isort-style order (constants, classes, functions), as ruff's RUF022 keeps it
+    def key(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert tunelab.compat.__all__ == sorted(tunelab.compat.__all__, key=key)
+    assert tunelab.experiment.__all__ == sorted(tunelab.experiment.__all__, key=key)
+    assert {"trial_environment", "import_nni_experiment", "read_nni_experiment", "load_results"} <= set(
+        tunelab.compat.__all__)
+    for name in tunelab.compat.__all__ + tunelab.experiment.__all__:
+        assert hasattr(tunelab.compat, name) or hasattr(tunelab.experiment, name)

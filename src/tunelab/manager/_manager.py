@@ -31,6 +31,7 @@ from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
 from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch
+from tunelab.runners._channel import LINE_BYTES_KEY
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
@@ -268,7 +269,7 @@ class ExperimentManager:
             self.store.add_event("trial_running", trial_id=trial.id)
         fault_point("before_spawn")
         trial = trial.evolve(status=TrialState.RUNNING, started_at=now)
-        live = _Live(trial=trial, tail=self._tail_of(trial.id))
+        live = _Live(trial=trial, tail=MetricsFileTail.at_end(self._metrics_path(trial.id)))
         self._live[trial.id] = live
         try:
             handle = await self.runner.start(self._launch(trial))
@@ -341,9 +342,12 @@ class ExperimentManager:
         if metric is None:
             return
         fault_point("metric_ingest")
-        self._ingest(metric, replay=message.get("replay") is not None)
+        self._ingest(metric, replay=False, line_bytes=message.get(LINE_BYTES_KEY))
 
-    def _ingest(self, metric: Metric, *, replay: bool) -> None:
+    def _ingest(self, metric: Metric, *, replay: bool, line_bytes: int | None = None) -> None:
+        """``replay``: read from the metrics file. ``line_bytes``: the size of a socket line; the file holds
+        the same lines in the same order, so while no value is missing the file position advances with
+        each accepted socket line and the file is never read back (a gap triggers a catch-up instead)."""
         live = self._live.get(metric.trial_id)
         if live is None:
             # A late message of an ended trial (or a stranger): the store dedups, so just write it.
@@ -359,6 +363,8 @@ class ExperimentManager:
                 return  # already seen (the metrics file replays what the socket delivered)
             if metric.sequence == len(live.curve):
                 live.curve.append(metric.value)
+                if line_bytes is not None:
+                    live.tail.offset += line_bytes
                 self._assess(live)
             self._queue_metric(metric)  # a value beyond a hole is stored; the curve waits for the hole
         else:
@@ -369,6 +375,8 @@ class ExperimentManager:
                     )
                 return
             live.final = metric.value
+            if line_bytes is not None:
+                live.tail.offset += line_bytes
             self._queue_metric(metric)
 
     def _catch_up(self, live: _Live, *, ended: bool = False) -> None:
@@ -378,8 +386,8 @@ class ExperimentManager:
             if metric.trial_id == live.trial.id:
                 self._ingest(metric, replay=True)
 
-    def _tail_of(self, trial_id: str) -> MetricsFileTail:
-        return MetricsFileTail(_paths.trial_dir(self.experiment_dir, trial_id) / _env.METRICS_FILE_NAME)
+    def _metrics_path(self, trial_id: str) -> Path:
+        return _paths.trial_dir(self.experiment_dir, trial_id) / _env.METRICS_FILE_NAME
 
     def _queue_metric(self, metric: Metric) -> None:
         self._pending_metrics.append(metric)
@@ -632,7 +640,7 @@ class ExperimentManager:
         self._history.pending.append(_observation(trial))
         pid = self._find_trial_process(trial)
         if pid is not None:
-            live = _Live(trial=trial.evolve(pid=pid), tail=self._tail_of(trial.id))
+            live = _Live(trial=trial.evolve(pid=pid), tail=MetricsFileTail(self._metrics_path(trial.id)))
             live.handle = self.runner.adopt(trial.id, pid, directory, self._trial_env(trial, directory))
             self._live[trial.id] = live
             self._catch_up(live)

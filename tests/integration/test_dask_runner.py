@@ -321,3 +321,28 @@ def test_gpu_trials_get_distinct_devices_from_the_embedded_cluster(
         assert sorted(set(devices)) == ["0", "1"]
     finally:
         session.close()
+
+
+def test_a_vanished_manager_leaves_no_trial_running_on_the_workers(home: Path, shared_cluster: str) -> None:
+    """The runner goes away without killing its trial (close() leaves trials alone, like a manager killed
+    with -9): the scheduler drops the task, and the worker-side wrapper ends the process on its own."""
+    from tunelab.runners import DaskRunner, TrialLaunch
+
+    code = home / "code"
+    code.mkdir()
+    (code / "trial.py").write_text(SLEEPER)
+    trial_dir = home / "trial"
+    trial_dir.mkdir()
+
+    async def main() -> dict[str, Any]:
+        runner = DaskRunner(home, lambda message: None, scheduler_address=shared_cluster)
+        await runner.open()
+        env = {"TUNELAB_EXPERIMENT_ID": "vanish", "TUNELAB_TRIAL_ID": "t1", "TUNELAB_PARAMETERS": "{}"}
+        await runner.start(TrialLaunch("t1", 1, f"{sys.executable} trial.py {code}", code, trial_dir, env))
+        info: dict[str, Any] = await _until(lambda: _read_json(code / "running.json"), "the trial to start")
+        await runner.close()  # no kill: the connection just ends
+        await _until(lambda: _gone(info["pid"]), "the worker to end the abandoned trial")
+        return info
+
+    info = asyncio.run(main())
+    assert _gone(info["pid"])

@@ -53,6 +53,7 @@ class _Attempt:
     token: str
     key: str
     trial_dir: Path
+    command: str
     future: Future
     result: asyncio.Task[Any]
     started: asyncio.Future[Mapping[str, Any]]
@@ -87,6 +88,7 @@ class DaskRunner:
         log_interval: float = 1.0,
         shell: str = "/bin/sh",
         connect_timeout: float = _CONNECT_TIMEOUT_S,
+        start_wait: float = 5.0,
     ) -> None:
         self._sink = sink
         self._address = scheduler_address
@@ -97,6 +99,7 @@ class DaskRunner:
         self._log_interval = log_interval
         self._shell = shell
         self._connect_timeout = connect_timeout
+        self._start_wait = start_wait
         digest = hashlib.sha1(str(experiment_dir.resolve()).encode()).hexdigest()[:16]
         self._topic = f"tunelab-{digest}-{secrets.token_hex(4)}"
         self._cluster: Any = None
@@ -168,6 +171,8 @@ class DaskRunner:
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
+        for attempt in list(self._attempts.values()):
+            attempt.result.cancel()  # trials left running are the scheduler's (and the wrappers') to end
         if self._client is not None:
             with contextlib.suppress(Exception):  # a scheduler already gone must not stop the shutdown
                 # Unsubscribe first: the scheduler would otherwise send our own remove-client event to
@@ -227,20 +232,22 @@ class DaskRunner:
                                resources=needs or None)
         loop = asyncio.get_running_loop()
         attempt = _Attempt(
-            trial_id=launch.trial_id, experiment_id=spec.experiment_id, token=token, key=key, trial_dir=launch.trial_dir, future=future,
+            trial_id=launch.trial_id, experiment_id=spec.experiment_id, token=token, key=key, trial_dir=launch.trial_dir,
+            command=launch.command, future=future,
             result=loop.create_task(_result_of(future)), started=loop.create_future(), lost=loop.create_future(),
         )
+        attempt.result.add_done_callback(_retrieve)
         self._attempts[launch.trial_id] = attempt
         self._by_token[token] = attempt
         _log_line(launch.trial_dir, f"submitted to the Dask scheduler {self.scheduler_address} as task {key}")
-        await asyncio.wait({attempt.started, attempt.result, attempt.lost}, return_when=asyncio.FIRST_COMPLETED)
-        pid = 0
-        if attempt.started.done():
-            info = attempt.started.result()
-            pid = int(info.get("pid", 0))
-            _log_line(launch.trial_dir, f"started pid {pid} on Dask worker {info.get('worker')} (host "
-                      f"{info.get('host')}): {launch.command}"
-                      + (f" (CUDA_VISIBLE_DEVICES={info['cuda']})" if info.get("cuda") is not None else ""))
+        # Wait for the pid, but not forever: a task queued behind busy (or absent) workers must not hold
+        # the manager's loop; it keeps waiting in Dask and wait()/kill() handle it from there.
+        await asyncio.wait({attempt.started, attempt.result, attempt.lost}, timeout=self._start_wait,
+                           return_when=asyncio.FIRST_COMPLETED)
+        pid = int(attempt.info.get("pid", 0))
+        if not attempt.started.done() and not attempt.result.done() and not attempt.lost.done():
+            _log_line(launch.trial_dir, f"waiting in the Dask queue for a worker (none free after "
+                      f"{self._start_wait:g} s)")
         return RunningHandle(trial_id=launch.trial_id, pid=pid,
                              extra={"trial_dir": str(launch.trial_dir), "env": dict(launch.env), "token": token})
 
@@ -305,10 +312,11 @@ class DaskRunner:
             message = attempt.lost.result() if attempt.lost.done() else _lost_message(attempt.worker, expected=False)
             await self._abandon(attempt)
             return None, message
-        except (FutureCancelledError, asyncio.CancelledError):
+        except (FutureCancelledError, asyncio.CancelledError) as exc:
             if attempt.lost.done():
                 return None, attempt.lost.result()
-            return None, "the Dask task was cancelled"
+            why = getattr(exc, "reason", "") or "cancelled"
+            return None, f"the Dask task was cancelled ({why})"
         except Exception as exc:  # the wrapper itself failed on the worker (e.g. tunelab not installed)
             return None, (f"the trial's Dask task failed on worker {attempt.worker or '?'}: "
                           f"{type(exc).__name__}: {exc}; tunelab must be installed on every Dask worker")
@@ -384,6 +392,10 @@ class DaskRunner:
             return
         attempt.info = dict(message)
         attempt.started.set_result(message)
+        cuda = message.get("cuda")
+        _log_line(attempt.trial_dir, f"started pid {message.get('pid')} on Dask worker {worker} (host "
+                  f"{message.get('host')}): {attempt.command}"
+                  + (f" (CUDA_VISIBLE_DEVICES={cuda})" if cuda is not None else ""))
 
     def _on_cluster_event(self, event: tuple[float, Any]) -> None:
         message = event[1]
@@ -459,6 +471,12 @@ def share_gpus(worker_spec: dict[Any, Any], devices: list[str]) -> None:
 
 async def _result_of(future: Future) -> Any:
     return await future
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a result task's exception as seen: wait() reports it, or nobody needs it (closed runner)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _lost_message(worker: str | None, *, expected: bool) -> str:

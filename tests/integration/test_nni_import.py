@@ -224,3 +224,25 @@ def test_import_results_json_and_export_csv_round_trip(imported: tuple[Path, Pat
         assert any(t.final_data == {"default": 0.2, "x": 1} for t in imported_trials)
     finally:
         store.close()
+
+
+def test_save_and_load_move_an_experiment(imported: tuple[Path, Path], tmp_path: Path) -> None:
+    home, _exp_dir = imported
+    archive = tmp_path / "moved.zip"
+    saved = _cli("save", "nniexp01", "--path", str(archive), "--save-code-dir", home=home, cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    other_home = tmp_path / "other-home"
+    code = tmp_path / "new-code"
+    loaded = _cli("load", "--path", str(archive), "--code-dir", str(code), home=other_home, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert (code / "trial.py").read_text() == TRIAL
+    store = open_store(other_home / "nniexp01", "nniexp01", readonly=True)
+    try:
+        assert len(store.list_trials()) == 5
+        assert store.get_experiment().config["trialCodeDirectory"] == str(code)
+    finally:
+        store.close()
+    assert not (other_home / "nniexp01" / "manager.json").exists()
+    again = _cli("load", "--path", str(archive), home=other_home, cwd=tmp_path)
+    assert again.returncode != 0
+    assert "already exists" in again.stderr

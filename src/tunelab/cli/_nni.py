@@ -89,3 +89,43 @@ def _import_into(exp_id: str, exp_dir: Path, filename: Path) -> tuple[list[Trial
         store.close()
     space = parse_search_space(raw_space)
     return trials, sum(1 for t in trials if space.contains(dict(t.parameters)))
+
+
+@app.command("save")
+@handle_errors
+def save(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment id.")],
+    path: Annotated[Path | None, typer.Option("--path", "-p", help="Archive to write (default: ./<id>.zip).")] = None,
+    save_code_dir: Annotated[bool, typer.Option(
+        "--save-code-dir", "-s", help="Also pack the trial code directory.")] = False,
+) -> None:
+    """Pack a stopped experiment into a zip to move it to another machine (nnictl experiment save)."""
+    from tunelab.compat import save_experiment
+    from tunelab.manager import ManagerLock, find_experiment_dir
+
+    exp_dir = find_experiment_dir(experiment_id)
+    lock = ManagerLock(exp_dir)
+    try:
+        lock.acquire(experiment_id)
+    except ConflictError as exc:
+        raise ConflictError(f"experiment {experiment_id} is running; stop it before saving it") from exc
+    try:
+        archive = save_experiment(exp_dir, path or Path(f"{experiment_id}.zip"), include_code=save_code_dir)
+    finally:
+        lock.release()
+    console.print(f"[green]Saved[/] {experiment_id} to {archive}")
+
+
+@app.command("load")
+@handle_errors
+def load(
+    path: Annotated[Path, typer.Option("--path", "-p", help="Archive written by `tunelab save`.")],
+    code_dir: Annotated[Path | None, typer.Option(
+        "--code-dir", "-c", help="Where to unpack the packed trial code (default: ./<id>-code).")] = None,
+) -> None:
+    """Unpack an experiment saved by `tunelab save` under the experiments directory (nnictl experiment load)."""
+    from tunelab.compat import load_experiment
+
+    exp_id, code = load_experiment(path, code_dir=code_dir)
+    console.print(f"[green]Loaded[/] experiment {exp_id}" + (f" (trial code in {code})" if code else ""))
+    console.print(f"Look at it: tunelab view {exp_id}   Continue it: tunelab resume {exp_id}")

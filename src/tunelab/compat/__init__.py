@@ -4,6 +4,7 @@
 experiment directories (``db/nni.sqlite`` + trial folders) and NNI's result files (JSON/CSV).
 """
 
+from tunelab.compat._archive import load_experiment, save_experiment
 from tunelab.compat._env import CHANNEL_URL, SHIM_DIR, trial_environment
 from tunelab.compat._nni_dir import NniExperiment, NniMetric, NniTrial, decode_metric, read_nni_experiment
 from tunelab.compat._nni_import import ImportSummary, import_nni_experiment
@@ -26,9 +27,11 @@ __all__ = [
     "add_imported_results",
     "decode_metric",
     "import_nni_experiment",
+    "load_experiment",
     "load_results",
     "parse_results_csv",
     "parse_results_json",
     "read_nni_experiment",
+    "save_experiment",
     "trial_environment",
 ]

@@ -346,3 +346,37 @@ def test_a_vanished_manager_leaves_no_trial_running_on_the_workers(home: Path, s
 
     info = asyncio.run(main())
     assert _gone(info["pid"])
+
+
+def test_a_worker_shutting_down_kills_its_trials(home: Path) -> None:
+    """``dask worker`` stopped (here: retired) mid-trial: the worker plugin ends the trial's process and the
+    runner fails the trial, naming the worker."""
+    from tunelab.runners import DaskRunner, TrialLaunch
+
+    code = home / "code"
+    code.mkdir()
+    (code / "trial.py").write_text(SLEEPER)
+    trial_dir = home / "trial"
+    trial_dir.mkdir()
+
+    async def main() -> tuple[dict[str, Any], Any]:
+        async with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                scheduler_port=SHARED_PORT + 2, dashboard_address=None, asynchronous=True,
+                                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+            runner = DaskRunner(home, lambda message: None, scheduler_address=cluster.scheduler_address)
+            await runner.open()
+            try:
+                env = {"TUNELAB_EXPERIMENT_ID": "retire", "TUNELAB_TRIAL_ID": "t1", "TUNELAB_PARAMETERS": "{}"}
+                handle = await runner.start(TrialLaunch("t1", 1, f"{sys.executable} trial.py {code}", code,
+                                                        trial_dir, env))
+                info: dict[str, Any] = await _until(lambda: _read_json(code / "running.json"), "the trial")
+                await runner.client.retire_workers(workers=[info["worker"]], close_workers=True)
+                exit_info = await asyncio.wait_for(runner.wait(handle), timeout=60)
+            finally:
+                await runner.close()
+        return info, exit_info
+
+    info, exit_info = asyncio.run(main())
+    assert _gone(info["pid"])
+    assert exit_info.returncode is None or exit_info.returncode < 0
+    assert info["worker"] in exit_info.message

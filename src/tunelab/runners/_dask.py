@@ -142,6 +142,9 @@ class DaskRunner:
         _shorten_batching(self._client)
         self._client.subscribe_topic(self._topic, self._on_event)
         self._client.subscribe_topic("all", self._on_cluster_event)
+        from tunelab.runners._dask_plugin import TrialReaper
+
+        await self._client.register_plugin(TrialReaper())
         await self._refresh_workers()
 
     async def _start_local_cluster(self) -> Any:

@@ -80,6 +80,8 @@ class _Attempt:
             self.kill_reason = reason
         if self.process is not None:
             _process.signal_group(self.process.pid, signal.SIGTERM)
+            if grace <= 0:  # no grace (the worker is going away): do not count on the wrapper to escalate
+                _process.signal_group(self.process.pid, signal.SIGKILL)
         self.wake.set()
 
 

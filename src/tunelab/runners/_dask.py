@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 _CONNECT_TIMEOUT_S = 30.0
+#: Bound on a control call to workers (kill, stray sweep): a hung worker must not hang the manager.
+_CONTROL_TIMEOUT_S = 10.0
 #: Port of the embedded cluster's scheduler (0: any free port). Always bound to 127.0.0.1.
 LOCAL_SCHEDULER_PORT = 0
 
@@ -125,8 +127,13 @@ class DaskRunner:
         return None if scheduler is None else str(scheduler.address)
 
     async def open(self) -> None:
-        from distributed import Client
-
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise ConfigError(
+                "trainingService.platform: dask needs the Dask distributed package, which is not installed "
+                f"({exc}); install it with `pip install 'tunelab[dask]'` or use platform: local"
+            ) from exc
         if self._address:
             try:
                 self._client = await Client(self._address, asynchronous=True, timeout=self._connect_timeout)
@@ -321,8 +328,9 @@ class DaskRunner:
             why = getattr(exc, "reason", "") or "cancelled"
             return None, f"the Dask task was cancelled ({why})"
         except Exception as exc:  # the wrapper itself failed on the worker (e.g. tunelab not installed)
+            hint = "; tunelab must be installed on every Dask worker" if isinstance(exc, ImportError) else ""
             return None, (f"the trial's Dask task failed on worker {attempt.worker or '?'}: "
-                          f"{type(exc).__name__}: {exc}; tunelab must be installed on every Dask worker")
+                          f"{type(exc).__name__}: {exc}{hint}")
         for chunk in result.get("chunks", ()):
             _write_at(attempt.trial_dir / str(chunk["stream"]), int(chunk["offset"]), bytes(chunk["data"]))
         _complete_metrics_file(attempt.trial_dir / _env.METRICS_FILE_NAME, str(result.get("metrics") or ""))
@@ -335,8 +343,10 @@ class DaskRunner:
         with contextlib.suppress(Exception):
             await self.client.cancel(attempt.future, force=True)
         with contextlib.suppress(Exception):  # workers come and go; a failed broadcast must not hide the exit
-            await self.client.run(_dask_worker.kill_strays, attempt.experiment_id, attempt.trial_id,
-                                  on_error="ignore")
+            await asyncio.wait_for(
+                self.client.run(_dask_worker.kill_strays, attempt.experiment_id, attempt.trial_id, on_error="ignore"),
+                timeout=_CONTROL_TIMEOUT_S,
+            )
 
     async def kill(self, handle: RunningHandle, *, grace: float = 5.0, reason: str = "killed") -> None:
         if handle.extra.get("adopted"):
@@ -354,8 +364,10 @@ class DaskRunner:
 
     async def _request_kill(self, worker: str, token: str, grace: float, reason: str) -> None:
         with contextlib.suppress(Exception):  # the worker may be gone, which ends the trial anyway
-            await self.client.run(_dask_worker.request_kill, token, grace, reason, workers=[worker],
-                                  on_error="ignore")
+            await asyncio.wait_for(
+                self.client.run(_dask_worker.request_kill, token, grace, reason, workers=[worker], on_error="ignore"),
+                timeout=_CONTROL_TIMEOUT_S,
+            )
 
     def adopt(self, trial_id: str, pid: int, trial_dir: Path, env: Mapping[str, str]) -> RunningHandle:
         """A trial of an earlier manager whose process runs on this host (a local cluster's worker)."""

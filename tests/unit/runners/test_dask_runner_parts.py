@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import socket
+import sys
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -213,3 +214,11 @@ def test_local_workers_share_the_hosts_gpus_round_robin() -> None:
     untouched: dict[Any, Any] = {0: base}
     _dask.share_gpus(untouched, [])
     assert untouched == {0: base}
+
+
+def test_without_distributed_installed_open_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
+    with pytest.raises(ConfigError, match=r"pip install 'tunelab\[dask\]'"):
+        asyncio.run(_runner(tmp_path).open())

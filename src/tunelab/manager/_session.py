@@ -164,7 +164,7 @@ def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_ser
 
 def build_tuner(config: ExperimentConfig, space: Any, *, seed: int) -> Tuner:
     algorithm = config.tuner
-    name = (algorithm.name if algorithm is not None else None) or "TPE"
+    name = (algorithm.name if algorithm is not None else None) or "Auto"
     class_args: dict[str, Any] = dict(algorithm.class_args or {}) if algorithm is not None else {}
     if algorithm is not None and algorithm.class_name:
         from tunelab import tuners

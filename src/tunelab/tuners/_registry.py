@@ -8,14 +8,29 @@ from typing import Any
 
 from tunelab.base import ConfigError, did_you_mean
 from tunelab.space import SearchSpace, parse_search_space
+from tunelab.tuners._anneal import AnnealTuner
+from tunelab.tuners._auto import AutoTuner
 from tunelab.tuners._base import Tuner
+from tunelab.tuners._batch import BatchTuner
+from tunelab.tuners._evolution import EvolutionTuner
+from tunelab.tuners._gp import GpTuner
 from tunelab.tuners._grid_search import GridSearchTuner
+from tunelab.tuners._hyperband import BohbTuner, HyperbandTuner
+from tunelab.tuners._pbt import PbtTuner
 from tunelab.tuners._random import RandomTuner
 from tunelab.tuners._tpe import TpeTuner
 
 #: canonical name -> class. Add a line here when a tuner is implemented.
 _BUILTIN: dict[str, type[Tuner]] = {
+    "Anneal": AnnealTuner,
+    "Auto": AutoTuner,
+    "BOHB": BohbTuner,
+    "Batch": BatchTuner,
+    "Evolution": EvolutionTuner,
+    "GP": GpTuner,
     "GridSearch": GridSearchTuner,
+    "Hyperband": HyperbandTuner,
+    "PBT": PbtTuner,
     "Random": RandomTuner,
     "TPE": TpeTuner,
 }
@@ -27,24 +42,28 @@ _ALIASES: dict[str, str] = {
     "randomtuner": "Random",
     "randomsearch": "Random",
     "tpetuner": "TPE",
+    "gptuner": "GP",
+    "batchtuner": "Batch",
+    "pbttuner": "PBT",
+    "hyperbandadvisor": "Hyperband",
+    "bohbadvisor": "BOHB",
+    "autotuner": "Auto",
+    "annealtuner": "Anneal",
+    "evolutiontuner": "Evolution",
 }
 
-#: NNI builtin names not implemented here yet -> the closest supported tuner to suggest instead.
-_NOT_YET: dict[str, str] = {
-    "TPE_legacy": "TPE",
-    "Anneal": "TPE",
-    "Evolution": "TPE",
-    "SMAC": "TPE",
-    "BatchTuner": "GridSearch",
-    "Hyperband": "Random",
-    "BOHB": "TPE",
-    "MetisTuner": "TPE",
-    "GPTuner": "TPE",
-    "PBTTuner": "Random",
-    "DNGOTuner": "TPE",
-    "PPOTuner": "TPE",
-    "NetworkMorphism": "TPE",
-    "RegularizedEvolutionTuner": "TPE",
+#: NNI builtin names not implemented here -> (the closest supported tuner, why).
+_NOT_YET: dict[str, tuple[str, str]] = {
+    "TPE_legacy": ("TPE", "hyperopt 0.1.2's TPE is superseded by the built-in TPE"),
+    "SMAC": ("Auto", "SMAC needs the unmaintained smac4nni fork; Auto runs GP or TPE per search space"),
+    "MetisTuner": ("GP", "Metis is a GP-based tuner; GP is the maintained one"),
+    "DNGOTuner": ("GP", "DNGO needs pybnn; GP is the closest Bayesian-optimization tuner"),
+    "PPOTuner": ("Evolution", "PPO is a NAS tuner, out of scope for hyperparameter tuning"),
+    "NetworkMorphism": ("Evolution", "network morphism is a NAS tuner, out of scope"),
+    "RegularizedEvolutionTuner": (
+        "Evolution",
+        "regularized evolution is a NAS tuner; Evolution is the HPO one",
+    ),
 }
 
 #: Names of the builtin tuners, as written in configs.
@@ -75,10 +94,10 @@ def resolve_tuner_name(name: str) -> str:
         return found
     pending = _lookup(_NOT_YET, name)
     if pending:
-        closest = _NOT_YET[pending]
+        closest, why = _NOT_YET[pending]
         raise ConfigError(
-            f'tuner.name: NNI\'s "{pending}" is not available in tunelab yet; use "{closest}" (the closest '
-            f"supported tuner) or one of {', '.join(BUILTIN_TUNERS)}"
+            f'tuner.name: NNI\'s "{pending}" is not available in tunelab ({why}); use "{closest}" (the '
+            f"closest supported tuner) or one of {', '.join(BUILTIN_TUNERS)}"
         )
     candidates = [*BUILTIN_TUNERS, *_NOT_YET]
     hint = did_you_mean(name, candidates) or did_you_mean(_normalize(name), [c.lower() for c in candidates])

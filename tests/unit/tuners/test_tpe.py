@@ -26,22 +26,27 @@ def _loop(
     return suggestions, history
 
 
-def test_defaults_match_nni() -> None:
+def test_defaults_and_nni_arguments() -> None:
     assert TpeArgs() == TpeArgs.from_mapping({})
     args = TpeArgs()
-    assert (args.constant_liar_type, args.n_startup_jobs, args.n_ei_candidates) == ("best", 20, 24)
-    assert (args.linear_forgetting, args.prior_weight, args.gamma) == (25, 1.0, 0.25)
+    # Our defaults (benchmarked); NNI's names and meanings.
+    assert (args.constant_liar_type, args.n_startup_jobs, args.multivariate) == ("worst", 10, True)
+    assert (args.linear_forgetting, args.prior_weight, args.gamma) == (25, 1.0, None)
+    nni = TpeArgs.from_mapping({"gamma": 0.25, "n_startup_jobs": 20, "multivariate": False})
+    assert (nni.gamma, nni.n_startup_jobs, nni.multivariate) == (0.25, 20, False)
     assert TpeArgs.from_mapping({"constant_liar_type": None}).constant_liar_type is None
     assert TpeArgs.from_mapping({"constant_liar_type": "WORST"}).constant_liar_type == "worst"
 
 
 def test_random_warm_up_then_model() -> None:
     space = parse_search_space({"x": {"_type": "uniform", "_value": [0, 1]}})
-    tuner = TpeTuner(space, seed=0)
+    tuner = TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 20})
     _, history = _loop(tuner, lambda p: p["x"], 19)
-    assert tuner._fit(history) == [None]
-    _, history = _loop(tuner, lambda p: p["x"], 20)
-    assert tuner._fit(history)[0] is not None
+    assert tuner._fit(history) is None
+    _, history = _loop(TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 20}), lambda p: p["x"], 20)
+    fresh = TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 20})
+    model = fresh._fit(history)
+    assert model is not None and model.joint is not None
 
 
 @pytest.mark.parametrize("mode", ["minimize", "maximize"])

@@ -1,0 +1,253 @@
+"""Tuning quality per trial: seven problems, tunelab tuners next to Optuna, hyperopt and NNI 3.0.
+
+Run::
+
+    python benchmarks/quality.py                 # full: 20 seeds x 100 trials, every tool (hours on 2 cores)
+    python benchmarks/quality.py --quick         # CI: 3 seeds, tunelab TPE/Auto vs Optuna TPE
+    python benchmarks/quality.py --report-only   # print the table from the results file
+
+Each (tool, problem, seed) run is appended to ``benchmarks/results/quality.jsonl`` as it finishes, so an
+interrupted run resumes; tunelab runs are keyed by a hash of the tuner sources and redone after a change.
+Reported: median and IQR of the simple regret (best value so far minus the optimum) after 25, 50 and all
+trials, and the ratio of each median final regret to Optuna's TPE (< 1 is better). NNI columns need the
+NNI venv (``scripts/make-nni-venv.sh /work/nnibench/venv`` plus ``pip install hyperopt`` there); without
+it they are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+# One BLAS thread: the runs are small and several share two cores (set before numpy loads).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _functions import PROBLEMS  # noqa: E402
+from _peers import PEERS, nni_python  # noqa: E402
+
+TUNELAB_TOOLS = [
+    "tunelab:Auto",
+    "tunelab:TPE",
+    "tunelab:GP",
+    "tunelab:Anneal",
+    "tunelab:Evolution",
+    "tunelab:Random",
+]
+PEER_TOOLS = ["optuna:TPE", "optuna:Random", "hyperopt:TPE", "nni:TPE", "nni:Anneal"]
+BASELINE = "optuna:TPE"
+CHECKPOINTS = (25, 50)
+
+
+def tunelab_revision() -> str:
+    """A hash of the tuner sources: tunelab results are recomputed when the algorithms change."""
+    digest = hashlib.sha256()
+    root = HERE.parent / "src" / "tunelab"
+    for path in sorted([*(root / "tuners").rglob("*.py"), *(root / "space").rglob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def run_tunelab(name: str, problem: str, seed: int, n_trials: int) -> list[float]:
+    from tunelab.tuners import create_tuner
+
+    spec = PROBLEMS[problem]
+    tuner = create_tuner(name, spec.space, optimize_mode="minimize", seed=seed)
+    values = []
+    for _ in range(n_trials):
+        suggestion = tuner.ask()
+        value = spec.objective(suggestion.parameters)
+        tuner.tell(suggestion, value)
+        values.append(value)
+    return values
+
+
+def runner(tool: str) -> Callable[[str, int, int], list[float]]:
+    if tool.startswith("tunelab:"):
+        name = tool.split(":", 1)[1]
+        return lambda problem, seed, n: run_tunelab(name, problem, seed, n)
+    return PEERS[tool]
+
+
+def _job(tool: str, problem: str, seed: int, n_trials: int) -> dict[str, Any]:
+    start = time.perf_counter()
+    values = runner(tool)(problem, seed, n_trials)
+    return {
+        "tool": tool,
+        "problem": problem,
+        "seed": seed,
+        "n": n_trials,
+        "values": values,
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def key(record: dict[str, Any]) -> tuple[str, str, int, int, str]:
+    return (record["tool"], record["problem"], record["seed"], record["n"], record.get("rev", ""))
+
+
+def run_all(
+    tools: list[str], problems: list[str], seeds: int, n_trials: int, path: Path, workers: int
+) -> None:
+    rev = tunelab_revision()
+    done = {key(r) for r in load(path)}
+    jobs = []
+    for tool in tools:
+        for problem in problems:
+            for seed in range(seeds):
+                tag = rev if tool.startswith("tunelab:") else ""
+                if (tool, problem, seed, n_trials, tag) not in done:
+                    jobs.append((tool, problem, seed, n_trials, tag))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"{len(jobs)} runs to do ({len(done)} cached) -> {path}", file=sys.stderr)
+
+    def save(record: dict[str, Any], tag: str) -> None:
+        record["rev"] = tag
+        with path.open("a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        print(
+            f"  {record['tool']:<18} {record['problem']:<16} seed {record['seed']:>2}: "
+            f"{min(record['values']):.4g} ({record['seconds']} s)",
+            file=sys.stderr,
+        )
+
+    if workers <= 1:
+        for tool, problem, seed, n, tag in jobs:
+            save(_job(tool, problem, seed, n), tag)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        futures = [(pool.submit(_job, tool, problem, seed, n), tag) for tool, problem, seed, n, tag in jobs]
+        for future, tag in futures:
+            save(future.result(), tag)
+
+
+def regrets(records: list[dict[str, Any]], problem: str, at: int) -> np.ndarray:
+    optimum = PROBLEMS[problem].optimum
+    return np.array([max(min(r["values"][:at]) - optimum, 0.0) for r in records])
+
+
+def report(tools: list[str], problems: list[str], seeds: int, n_trials: int, path: Path) -> str:
+    rev = tunelab_revision()
+    records = load(path)
+    lines = [
+        f"# quality: {seeds} seeds x {n_trials} trials (median regret [q25, q75]; ratio = median / {BASELINE})",
+        "",
+    ]
+    finals: dict[tuple[str, str], float] = {}
+    for problem in problems:
+        lines.append(f"## {problem}")
+        lines.append("| tool | final | IQR | @25 | @50 | ratio |")
+        lines.append("|---|---|---|---|---|---|")
+        for tool in tools:
+            tag = rev if tool.startswith("tunelab:") else ""
+            runs = {
+                r["seed"]: r
+                for r in records
+                if r["tool"] == tool
+                and r["problem"] == problem
+                and r["n"] == n_trials
+                and r.get("rev", "") == tag
+            }
+            chosen = [runs[s] for s in range(seeds) if s in runs]
+            if not chosen:
+                continue
+            final = regrets(chosen, problem, n_trials)
+            q25, med, q75 = np.percentile(final, [25, 50, 75])
+            finals[(tool, problem)] = float(med)
+            cps = [float(np.median(regrets(chosen, problem, c))) for c in CHECKPOINTS]
+            partial = "" if len(chosen) == seeds else f" ({len(chosen)} seeds)"
+            lines.append(
+                f"| {tool}{partial} | {med:.4g} | [{q25:.3g}, {q75:.3g}] | {cps[0]:.4g} | {cps[1]:.4g} | "
+                f"{_ratio(med, finals.get((BASELINE, problem)))} |"
+            )
+        lines.append("")
+    lines.append("## summary (median final regret)")
+    for tool in tools:
+        if not tool.startswith("tunelab:"):
+            continue
+        wins = [
+            p
+            for p in problems
+            if (tool, p) in finals and (BASELINE, p) in finals and finals[(tool, p)] < finals[(BASELINE, p)]
+        ]
+        worse = [
+            p
+            for p in problems
+            if (tool, p) in finals
+            and (BASELINE, p) in finals
+            and finals[(tool, p)] > 1.1 * finals[(BASELINE, p)]
+        ]
+        best = [
+            p
+            for p in problems
+            if (tool, p) in finals and finals[(tool, p)] <= min(v for (t, q), v in finals.items() if q == p)
+        ]
+        lines.append(
+            f"- {tool}: beats {BASELINE} on {len(wins)}/{len(problems)}; best of all tools on "
+            f"{len(best)}/{len(problems)} ({', '.join(best) or '-'}); >10% worse than {BASELINE} on: "
+            f"{', '.join(worse) or 'none'}"
+        )
+    if nni_python() is None:
+        lines.append("- NNI columns skipped: no NNI 3.0 venv (scripts/make-nni-venv.sh /work/nnibench/venv)")
+    return "\n".join(lines)
+
+
+def _ratio(value: float, base: float | None) -> str:
+    if base is None:
+        return "-"
+    if base == 0:
+        return "=" if value == 0 else "inf"
+    return f"{value / base:.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="3 seeds; tunelab TPE/Auto vs Optuna TPE")
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--tools", default=None, help="comma-separated, e.g. tunelab:TPE,optuna:TPE")
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--results", type=Path, default=HERE / "results" / "quality.jsonl")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    seeds = args.seeds or (3 if args.quick else 20)
+    if args.tools:
+        tools = args.tools.split(",")
+    elif args.quick:
+        tools = ["tunelab:Auto", "tunelab:TPE", BASELINE]
+    else:
+        tools = TUNELAB_TOOLS + PEER_TOOLS
+    if nni_python() is None:
+        tools = [t for t in tools if not t.startswith("nni:")]
+    problems = args.problems.split(",")
+    if not args.report_only:
+        run_all(tools, problems, seeds, args.trials, args.results, args.workers)
+    text = report(tools, problems, seeds, args.trials, args.results)
+    print(text)
+    (args.results.parent / "quality_report.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""``Auto``: the tuner used when a config names none; picks an algorithm per search space and budget.
+
+The rule follows our quality benchmark (``benchmarks/quality.py``) and the peers' evidence (Optuna's
+AutoSampler, Watanabe 2023): a Gaussian process wins on small budgets over flat spaces of numeric
+parameters (few categorical ones included); TPE wins on conditional (nested) or mostly categorical spaces
+and stays cheap for long runs. So: GP while the space is flat, mostly numeric and the history is at most
+``gp_max_trials`` trials long; TPE otherwise (it reads the same history, so the switch loses nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunelab.space import SearchSpace
+from tunelab.tuners._args import check_int
+from tunelab.tuners._base import History, Tuner
+from tunelab.tuners._gp import GpTuner
+from tunelab.tuners._tpe import TpeTuner
+
+
+def prefers_gp(space: SearchSpace) -> bool:
+    """True when a GP suits ``space``: no nested choices and at most a third of the dims categorical."""
+    dims = space.dims
+    if not dims or any(dim.parent is not None for dim in dims):
+        return False
+    categorical = sum(dim.categorical for dim in dims)
+    return 3 * categorical <= len(dims)
+
+
+class AutoTuner(Tuner):
+    """``Auto`` with class args ``optimize_mode`` ('maximize', as most NNI tuners), ``seed`` and
+    ``gp_max_trials`` (200: the GP's cost grows with the cube of the history)."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        optimize_mode: str | None = None,
+        seed: int | None = None,
+        gp_max_trials: int = 200,
+    ) -> None:
+        super().__init__(space, optimize_mode=optimize_mode, seed=seed)
+        self.gp_max_trials = check_int("gp_max_trials", gp_max_trials, low=0)
+        self._build()
+
+    def _build(self) -> None:
+        mode = self.optimize_mode
+        self._gp = GpTuner(self.space, optimize_mode=mode, seed=self.seed) if prefers_gp(self.space) else None
+        self._tpe = TpeTuner(self.space, optimize_mode=mode, seed=self.seed)
+
+    @property
+    def algorithm(self) -> str:
+        """The algorithm the next suggestion would come from at the start ("GP" or "TPE")."""
+        return "GP" if self._gp is not None else "TPE"
+
+    def update_search_space(self, space: SearchSpace) -> None:
+        super().update_search_space(space)
+        self._build()
+
+    def suggest(self, history: History) -> dict[str, Any]:
+        if self._gp is not None and len(history.finished) < self.gp_max_trials:
+            return self._gp.suggest(history)
+        return self._tpe.suggest(history)

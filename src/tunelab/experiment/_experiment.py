@@ -31,6 +31,7 @@ _log = logging.getLogger("tunelab.experiment")
 #: Statuses after which ``run()`` returns (True) — the manager keeps serving the UI until ``stop()``.
 _ENDED_OK = frozenset({"DONE", "STOPPED"})
 _POLL_S = 1.0
+_STOP_TIMEOUT_S = 30.0
 
 
 class RunMode(str, Enum):
@@ -110,9 +111,11 @@ class Experiment:
         if backend is None:
             return
         try:
-            backend.stop()
+            backend.stop(timeout=_STOP_TIMEOUT_S)
         except TunelabError as exc:
             _log.warning("stopping experiment %s: %s", self.id, exc)
+        try:
+            self._terminate_if_alive(backend.info.pid)
         finally:
             backend.close()
             if self._atexit_registered:
@@ -289,6 +292,28 @@ class Experiment:
         if self._experiment_dir is None:
             self._experiment_dir = str(self._live().experiment().get("experiment_dir") or "")
         return str(Path(self._experiment_dir) / "trials" / trial_id) if self._experiment_dir else ""
+
+    def _terminate_if_alive(self, pid: int) -> None:
+        """NNI kills the manager when the REST stop fails; so does this (SIGTERM: it still cleans up)."""
+        import os
+        import signal
+
+        from tunelab.manager import find_experiment_dir, read_info
+
+        try:
+            info = read_info(find_experiment_dir(str(self.id)))
+        except TunelabError:
+            return
+        if info is None or info.pid != pid:
+            return
+        _log.warning("manager of %s did not stop; sending SIGTERM to pid %d", self.id, pid)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + _STOP_TIMEOUT_S
+        while read_info(find_experiment_dir(str(self.id))) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)  # waiting for another process to exit: nothing to await
 
     def _stop_at_exit(self) -> None:
         self._atexit_registered = False

@@ -15,7 +15,6 @@ import pytest
 pytest.importorskip("torch")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fashion_mnist"
-pytestmark = pytest.mark.filterwarnings("ignore:subprocess \\d+ is still running:ResourceWarning")
 
 
 def _fashion_data():  # type: ignore[no-untyped-def]

@@ -26,7 +26,6 @@ TRIAL = textwrap.dedent("""\
     """)
 T0 = 1_700_000_000_000  # ms, NNI's unit
 
-pytestmark = pytest.mark.filterwarnings("ignore:subprocess \\d+ is still running:ResourceWarning")
 
 
 def _param_record(seq: int, params: dict[str, Any], source: str = "algorithm") -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -23,12 +22,20 @@ def spawn_manager(args: list[str], log_path: Path) -> ManagerInfo:
     ``ERROR <json code+message>`` when it cannot start (bad config, port in use, locked experiment).
     """
     read_fd, write_fd = os.pipe()
+    os.set_inheritable(write_fd, True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tunelab.cli", "_serve", "--ready-fd", str(write_fd), *args],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,), start_new_session=True,
-        )
+    argv = [sys.executable, "-m", "tunelab.cli", "_serve", "--ready-fd", str(write_fd), *args]
+    # posix_spawn rather than Popen: the manager outlives this process (and the Popen object that would
+    # warn about a child still running); setsid detaches it from the terminal's Ctrl-C.
+    pid = os.posix_spawn(
+        sys.executable, argv, dict(os.environ), setsid=True,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+            (os.POSIX_SPAWN_CLOSE, read_fd),
+        ],
+    )
     os.close(write_fd)
     with os.fdopen(read_fd, "r", encoding="utf-8") as pipe:
         line = pipe.readline().strip()  # blocks until the child writes or exits (EOF)
@@ -37,9 +44,9 @@ def spawn_manager(args: list[str], log_path: Path) -> ManagerInfo:
     if line.startswith(ERROR + " "):
         payload = json.loads(line[len(ERROR) + 1:])
         raise TunelabError(payload["message"], code=ErrorCode(payload["code"]))
-    process.wait(timeout=5)
+    _, status = os.waitpid(pid, 0)
     raise TunelabError(
-        f"the manager exited before it was ready (exit code {process.returncode}); see {log_path}"
+        f"the manager exited before it was ready (exit status {os.waitstatus_to_exitcode(status)}); see {log_path}"
     )
 
 

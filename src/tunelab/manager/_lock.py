@@ -91,9 +91,22 @@ def read_info(exp_dir: Path) -> ManagerInfo | None:
         info = ManagerInfo(**data)
     except (OSError, ValueError, TypeError):
         return None
+    if info.mode == "view":
+        # A viewer holds no lock (it writes nothing); it is live while its process is.
+        return info if _pid_alive(info.pid) else None
     if not is_locked(exp_dir):
         return None
     return info
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def clear_info(exp_dir: Path) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor, create_assessor_from_config
-from tunelab.base import ConfigError, NotFoundError
+from tunelab.base import ConfigError, ConflictError, NotFoundError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
-from tunelab.manager._lock import ManagerLock
+from tunelab.manager._lock import ManagerLock, read_info
 from tunelab.manager._manager import ExperimentManager
 from tunelab.runners import GpuSlots, LocalRunner, Runner
 from tunelab.space import parse_search_space
@@ -103,6 +103,13 @@ def open_session(
     """Open an existing experiment to resume (a new manager on it) or view (read-only)."""
     exp_dir = find_experiment_dir(experiment_id, root)
     lock: ManagerLock | None = None
+    if mode == Mode.VIEW:
+        live = read_info(exp_dir)
+        if live is not None:
+            raise ConflictError(
+                f"experiment {experiment_id} is being served already ({live.mode}) at {live.url}; open that, "
+                f"or `tunelab stop {experiment_id}` first"
+            )
     if mode == Mode.RESUME:
         lock = ManagerLock(exp_dir)
         lock.acquire(experiment_id)

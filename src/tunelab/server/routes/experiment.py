@@ -101,8 +101,10 @@ def _baseline(store: ExperimentStore, record: ExperimentRecord) -> Trial | None:
         return None
 
 
+# Routes that call the manager are async: its methods must run on the manager's loop thread, and FastAPI
+# runs plain `def` routes in a worker thread.
 @router.patch("/experiment")
-def update_experiment(update: ExperimentUpdate, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+async def update_experiment(update: ExperimentUpdate, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     manager = context.live()
     given = update.model_dump(exclude_none=True)
     if not given:

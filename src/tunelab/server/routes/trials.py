@@ -84,7 +84,7 @@ def get_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict
 
 
 @router.post("/trials", status_code=201)
-def add_customized_trial(body: CustomizedTrial, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+async def add_customized_trial(body: CustomizedTrial, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     trial, warnings = context.live().add_customized_trial(body.parameters)
     return {"trial": trial_json(trial), "warnings": warnings}
 

@@ -29,6 +29,23 @@ trial_app = typer.Typer(help="Inspect and kill trials (nnictl trial).", no_args_
 app.add_typer(trial_app, name="trial")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from tunelab import __version__
+
+        typer.echo(f"tunelab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", "-v", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """tunelab: hyperparameter tuning with NNI-compatible configs, live web UI, local or Dask trials."""
+
+
 def handle_errors(func: F) -> F:
     """Turn a TunelabError into a one-line message and its exit code: no traceback for user mistakes."""
 

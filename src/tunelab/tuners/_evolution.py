@@ -2,8 +2,8 @@
 
 The first ``population_size`` trials are space-filling points. Afterwards the population is the best
 ``population_size`` finished trials; each proposal picks two members at random, keeps the better one and
-re-draws one of its active parameters from the prior (nested choices: a new branch brings fresh
-children). Failed and NaN trials never enter the population.
+mutates one of its active parameters: a re-draw from the prior (nested choices: a new branch brings fresh
+children) or, for half of the numeric mutations, a Gaussian step around the parent's value. Failed and NaN trials never enter the population.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from tunelab.tuners._base import History, Tuner
 from tunelab.tuners._dedup import Deduplicator
 from tunelab.tuners._history import LossTable
 from tunelab.tuners._startup import WarmupSequence
+
+
+#: Width (unit-coordinate) of a local numeric mutation.
+_STEP = 0.1
 
 
 class EvolutionTuner(Tuner):
@@ -67,5 +71,10 @@ class EvolutionTuner(Tuner):
         active = [i for i in range(len(parent)) if not np.isnan(parent[i])]
         if active:
             target = int(self.rng.choice(active))
-            vector[target] = fresh[target]
+            dim = self.space.dims[target]
+            if not dim.categorical and self.rng.random() < 0.5:
+                # half of the numeric mutations are local steps: resampling alone cannot fine-tune
+                vector[target] = float(np.clip(parent[target] + self.rng.normal(0.0, _STEP), 1e-9, 1 - 1e-9))
+            else:
+                vector[target] = fresh[target]
         return vector

@@ -187,7 +187,14 @@ export async function render(root, { query }) {
         const data = await api('/charts/parallel');
         note(data, 'trials', data.rows.length);
         await parallelChart(chartBox, data, { onSelect: (ids) => {
-          chartNote.textContent = `${ids.length} trials in the brushed range${ids.length ? `; best shown first in the table with the filter` : ''}`;
+          // Brushing narrows the lines; the brushed trials can become the selection (compare, curves).
+          const take = ids.slice(0, 50);
+          mount(chartNote, `${ids.length} of the drawn trials are in the brushed ranges. `,
+            ids.length ? h('button', { type: 'button', class: 'link', 'data-testid': 'select-brushed', onclick: () => {
+              state.selected = new Set(take);
+              drawTable();
+              toast(`${take.length} trials selected${ids.length > take.length ? ' (the first 50)' : ''}.`);
+            } }, `select ${take.length === ids.length ? 'them' : 'the first 50'}`) : null);
         } });
       } else if (tab === 'curves') {
         const ids = [...state.selected];

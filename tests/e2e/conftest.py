@@ -109,8 +109,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
         subprocess.run([TUNELAB, "stop", "uie2e"], env=env, capture_output=True, timeout=60, check=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API holds an event loop on the main thread while it lives, which
+    must not leak into the test modules that run after the browser tests."""
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian chromium at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright

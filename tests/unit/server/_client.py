@@ -1,8 +1,13 @@
-"""A synchronous in-process client for an ASGI app (httpx's ASGI transport, one event loop per call)."""
+"""A synchronous in-process client for an ASGI app (httpx's ASGI transport, one event loop per call).
+
+Each call runs its loop in a worker thread: the calling thread may already run a loop (Playwright's sync
+API keeps one alive for the browser tests of the same session), and ``asyncio.run`` refuses to nest.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -23,7 +28,8 @@ class ApiClient:
             async with httpx.AsyncClient(transport=transport, base_url=self.base_url, headers=self.headers) as client:
                 return await client.request(method, url, **kwargs)
 
-        return asyncio.run(send())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, send()).result()
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

@@ -36,6 +36,7 @@ class Backend(Protocol):
     def best(self) -> dict[str, Any] | None: ...
     def export(self, fmt: str, intermediate: bool) -> Any: ...
     def log(self, trial_id: str, name: str, tail: int | None) -> str: ...
+    def importance(self) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -95,6 +96,9 @@ class LiveBackend:
         params = {"tail": tail} if tail else {"length": 4 * 1024 * 1024}
         return str(self.request("GET", f"/trials/{trial_id}/logs/{name}", params=params)["text"])
 
+    def importance(self) -> dict[str, Any]:
+        return dict(self.request("GET", "/charts/importance"))
+
     def stop(self, timeout: float = 60.0) -> None:
         if self.info.mode == "view":
             _terminate(self.info.pid)
@@ -147,6 +151,11 @@ class OfflineBackend:
             return ""
         data = path.read_bytes()
         return (data[-tail:] if tail else data).decode("utf-8", errors="replace")
+
+    def importance(self) -> dict[str, Any]:
+        from tunelab.analysis import parameter_importance
+
+        return parameter_importance(self.store.list_trials())
 
     def close(self) -> None:
         self.store.close()

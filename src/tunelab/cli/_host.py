@@ -72,6 +72,7 @@ async def host_session(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await server.stop()
+        context.close()  # the API's extra read-only connection
         clear_info(session.experiment_dir)
         if on_finish is not None:
             on_finish()  # e.g. the progress view's last render, while the store is still open

@@ -76,10 +76,11 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     backend = connect(resolve_experiment_id(experiment_id))
     try:
         data = backend.experiment()
+        importance = backend.importance()
     finally:
         backend.close()
     if as_json:
-        print_json(data)
+        print_json({**data, "importance": importance})
         return
     console.print(f"[bold]{data['id']}[/] {data.get('name') or ''}  status: [bold]{data['status']}[/]")
     if data.get("error"):
@@ -91,6 +92,11 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
         console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
                       f"trial {best['id']} (#{best['sequence']}) {json.dumps(best['parameters'])}",
                       markup=False, highlight=False)
+    ranked = [row for row in importance.get("importance", []) if row["importance"] > 0]
+    if ranked:
+        shares = ", ".join(f"{row['key']} {row['importance']:.0%}" for row in ranked[:8])
+        console.print(f"parameter importance (share of explained variance): {shares}", markup=False,
+                      highlight=False)
 
 
 @trial_app.command("ls")

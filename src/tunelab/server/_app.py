@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from tunelab.server._cache import TrialSnapshot
@@ -24,7 +25,7 @@ def create_app(context: AppContext, settings: ServerSettings | None = None) -> F
         title="tunelab",
         version="1",
         description="REST API of a tunelab experiment manager (versioned under /api/v1).",
-        docs_url="/api/docs",
+        docs_url=None,  # served below with the vendored Swagger UI: the default loads it from a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -35,8 +36,21 @@ def create_app(context: AppContext, settings: ServerSettings | None = None) -> F
     app.middleware("http")(security_middleware(settings))
     for module in (experiment, trials, charts, logs, events):
         app.include_router(module.router)
+    _mount_api_docs(app)
     _mount_ui(app)
     return app
+
+
+def _mount_api_docs(app: FastAPI) -> None:
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="tunelab REST API",
+            swagger_js_url="/assets/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/assets/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/assets/vendor/swagger-ui/favicon.png",
+        )
 
 
 def _mount_ui(app: FastAPI) -> None:

@@ -33,6 +33,10 @@ pytestmark = [pytest.mark.dask, pytest.mark.timeout(180)]
 
 EMBEDDED_PORT = 18411
 SHARED_PORT = 18412
+REST_PORT = 18413
+GPU_PORT = 18414
+LOST_PORT = 18415
+RETIRE_PORT = 18416
 
 TRIAL = textwrap.dedent(
     """
@@ -179,11 +183,11 @@ def _check_logs_over_rest(experiment_id: str, trial_id: str, x: int) -> None:
     try:
         context = AppContext(experiment_id=experiment_id, store=view.store, experiment_dir=view.experiment_dir,
                              experiments_root=view.experiment_dir.parent)
-        app = create_app(context, ServerSettings(port=18413))
+        app = create_app(context, ServerSettings(port=REST_PORT))
 
         async def fetch(url: str) -> Any:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:18413") as client:
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://127.0.0.1:{REST_PORT}") as client:
                 response = await client.get(url)
             assert response.status_code == 200, response.text
             return response.json()
@@ -239,16 +243,27 @@ def test_killing_a_trial_kills_its_process_on_the_worker(home: Path, shared_clus
         session.close()
 
 
-def test_a_lost_worker_fails_its_trial_and_the_retry_runs_it(home: Path, shared_cluster: str) -> None:
+@pytest.mark.parametrize("cluster", ["embedded", "connected"])
+def test_a_lost_worker_fails_its_trial_and_the_retry_runs_it(
+    home: Path, cluster: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Embedded: Dask itself marks the task failed (allowed-failures 0). Connected: Dask would run it again
+    elsewhere; the runner cancels that and reports the loss. Either way the manager's retry runs it."""
+    if cluster == "embedded":
+        monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", LOST_PORT)
+        address, service = f"tcp://127.0.0.1:{LOST_PORT}", {"nWorkers": 2}
+    else:
+        address = str(request.getfixturevalue("shared_cluster"))
+        service = {"schedulerAddress": address}
     code = home / "code"
     code.mkdir()
-    config = _config(code, SLEEPER, {"schedulerAddress": shared_cluster}, maxTrialNumber=1, maxTrialRetries=1)
+    config = _config(code, SLEEPER, service, maxTrialNumber=1, maxTrialRetries=1)
     session = create_session(parse_config(config))
     seen: dict[str, Any] = {}
 
     async def kill_worker(manager: ExperimentManager) -> None:
         seen.update(await _until(lambda: _read_json(code / "running.json"), "the trial to start"))
-        async with Client(shared_cluster, asynchronous=True) as client:
+        async with Client(address, asynchronous=True) as client:
             pids = await client.run(os.getpid, workers=[seen["worker"]])
         os.kill(pids[seen["worker"]], 9)
 
@@ -308,7 +323,7 @@ def test_gpu_trials_get_distinct_devices_from_the_embedded_cluster(
 
     # Two GPUs as nvidia-smi would list them: each local worker gets one and offers it as resource GPU=1.
     monkeypatch.setattr(_dask, "detect_gpus", lambda: [GpuInfo(0, False), GpuInfo(1, False)])
-    monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", EMBEDDED_PORT + 3)
+    monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", GPU_PORT)
     code = home / "code"
     code.mkdir()
     session = create_session(parse_config(_config(code, GPU_TRIAL, {"nWorkers": 2}, trialGpuNumber=1)))
@@ -361,7 +376,7 @@ def test_a_worker_shutting_down_kills_its_trials(home: Path) -> None:
 
     async def main() -> tuple[dict[str, Any], Any]:
         async with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                scheduler_port=SHARED_PORT + 2, dashboard_address=None, asynchronous=True,
+                                scheduler_port=RETIRE_PORT, dashboard_address=None, asynchronous=True,
                                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
             runner = DaskRunner(home, lambda message: None, scheduler_address=cluster.scheduler_address)
             await runner.open()

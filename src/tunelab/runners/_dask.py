@@ -144,7 +144,15 @@ class DaskRunner:
                     "schedulerAddress to run a local cluster"
                 ) from exc
         else:
-            self._cluster = await self._start_local_cluster()
+            try:
+                self._cluster = await self._start_local_cluster()
+            except (OSError, RuntimeError) as exc:
+                port = f"port {self._scheduler_port}" if self._scheduler_port else "a free port"
+                raise ConfigError(
+                    f"trainingService: could not start the local Dask cluster of nWorkers={self._n_workers} on "
+                    f"127.0.0.1 ({port}): {exc}; check that the port is free and that worker processes can "
+                    "start, or give schedulerAddress of a running cluster"
+                ) from exc
             self._client = await Client(self._cluster, asynchronous=True)
         _shorten_batching(self._client)
         self._client.subscribe_topic(self._topic, self._on_event)
@@ -356,16 +364,24 @@ class DaskRunner:
         attempt = self._attempts.get(handle.trial_id)
         if attempt is None:
             return
-        if attempt.worker is None:  # not started yet: the worker side refuses a cancelled task
-            with contextlib.suppress(Exception):
-                await self.client.cancel(attempt.future)
+        if attempt.worker is None:
+            # The process may exist while its "started" event is still on the way: give it a moment.
+            await asyncio.wait({attempt.started, attempt.result, attempt.lost}, timeout=min(grace, 1.0),
+                               return_when=asyncio.FIRST_COMPLETED)
+        if attempt.worker is not None:
+            await self._request_kill(attempt.worker, attempt.token, grace, reason)
             return
-        await self._request_kill(attempt.worker, attempt.token, grace, reason)
+        # Still queued (or its worker unknown): every worker refuses or ends this attempt, then Dask drops it.
+        await self._request_kill(None, attempt.token, grace, reason)
+        with contextlib.suppress(Exception):
+            await self.client.cancel(attempt.future)
 
-    async def _request_kill(self, worker: str, token: str, grace: float, reason: str) -> None:
+    async def _request_kill(self, worker: str | None, token: str, grace: float, reason: str) -> None:
+        """Ask ``worker`` (None: every worker) to end attempt ``token``."""
+        workers = None if worker is None else [worker]
         with contextlib.suppress(Exception):  # the worker may be gone, which ends the trial anyway
             await asyncio.wait_for(
-                self.client.run(_dask_worker.request_kill, token, grace, reason, workers=[worker], on_error="ignore"),
+                self.client.run(_dask_worker.request_kill, token, grace, reason, workers=workers, on_error="ignore"),
                 timeout=_CONTROL_TIMEOUT_S,
             )
 

@@ -87,7 +87,8 @@ class _Attempt:
 
 _LOCK = threading.Lock()
 _ATTEMPTS: dict[str, _Attempt] = {}  # token -> attempt, in this worker process
-_EARLY_KILLS: dict[str, tuple[float, str]] = {}  # kills that arrived before the attempt registered
+_EARLY_KILLS: dict[str, tuple[float, str, float]] = {}  # token -> (grace, reason, when): kills ahead of the attempt
+_EARLY_KILL_TTL_S = 600.0  # a kill for an attempt that never came here is forgotten after this
 _GPU_USE: dict[str, int] = {}  # device id -> trials of this worker process using it
 
 
@@ -128,7 +129,10 @@ def request_kill(token: str, grace: float, reason: str) -> bool:
     with _LOCK:
         attempt = _ATTEMPTS.get(token)
         if attempt is None:
-            _EARLY_KILLS[token] = (grace, reason)
+            now = time.monotonic()
+            for stale in [t for t, (_, _, when) in _EARLY_KILLS.items() if now - when > _EARLY_KILL_TTL_S]:
+                del _EARLY_KILLS[stale]
+            _EARLY_KILLS[token] = (grace, reason, now)
             return False
     attempt.request_kill(grace, reason)
     return True
@@ -206,10 +210,8 @@ def _supervise(attempt: _Attempt, worker: Any, tails: list[_Tail], emit: Callabl
         attempt.wake.set()
 
     threading.Thread(target=reap, name=f"tunelab-reap-{spec.trial_id}", daemon=True).start()
-    with _LOCK:
-        early = _EARLY_KILLS.pop(spec.token, None)
-    if early is not None:
-        attempt.request_kill(*early)
+    if attempt.kill_deadline is not None:  # a kill arrived between registration and the spawn
+        attempt.request_kill(0.0, attempt.kill_reason)
     while not exited.is_set():
         attempt.wake.wait(_next_timeout(attempt, spec.log_interval))
         attempt.wake.clear()
@@ -252,7 +254,7 @@ def _register(spec: TrialSpec) -> _Attempt:
         _ATTEMPTS[spec.token] = attempt
         early = _EARLY_KILLS.pop(spec.token, None)
     if early is not None:
-        attempt.request_kill(*early)
+        attempt.request_kill(early[0], early[1])
     return attempt
 
 
@@ -443,9 +445,10 @@ class _Channel:
         """Stop accepting; give readers of an exited trial ``drain`` seconds to deliver their last lines."""
         self._accept_pending()
         with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the acceptor's accept() with an error
         deadline = time.monotonic() + drain
+        self._acceptor.join(drain)  # after this no reader can still be on its way into the list
+        self._sock.close()
         with self._lock:
             readers = list(self._readers)
         for reader in readers:

@@ -68,6 +68,7 @@ SLEEPER = textwrap.dedent(
     marker.write_text("1")
     info = {"pid": os.getpid(), "worker": os.environ.get("TUNELAB_DASK_WORKER")}
     (here / "running.json").write_text(json.dumps(info))
+    print("sleeping now", flush=True)
     time.sleep(120)
     """
 )
@@ -229,6 +230,9 @@ def test_killing_a_trial_kills_its_process_on_the_worker(home: Path, shared_clus
     async def kill_it(manager: ExperimentManager) -> None:
         seen.update(await _until(lambda: _read_json(code / "running.json"), "the trial to start"))
         (trial,) = manager.store.list_trials()
+        stdout = manager.experiment_dir / "trials" / trial.id / "stdout"
+        # Logs stream while the trial runs (not only at its end).
+        await _until(lambda: stdout.exists() and "sleeping now" in stdout.read_text(), "live stdout")
         await manager.kill_trial(trial.id)
 
     try:

@@ -222,3 +222,15 @@ def test_without_distributed_installed_open_says_how_to_get_it(
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
     with pytest.raises(ConfigError, match=r"pip install 'tunelab\[dask\]'"):
         asyncio.run(_runner(tmp_path).open())
+
+
+def test_large_parameters_travel_in_the_spec_not_as_a_manager_path(tmp_path: Path) -> None:
+    from tunelab.runners import TrialLaunch
+
+    params = tmp_path / "parameter.json"
+    params.write_text('{"big": "value"}')
+    launch = TrialLaunch("t1", 1, "true", tmp_path, tmp_path, {"TUNELAB_PARAMETER_FILE": str(params),
+                                                               "TUNELAB_EXPERIMENT_ID": "e1"}, gpu_number=1)
+    spec = _runner(tmp_path)._spec(launch, "tok", "key")
+    assert spec.parameter_text == '{"big": "value"}'
+    assert (spec.experiment_id, spec.gpu_number, spec.manager_trial_dir) == ("e1", 1, str(tmp_path))

@@ -52,11 +52,30 @@ BASELINE = "optuna:TPE"
 CHECKPOINTS = (25, 50)
 
 
-def tunelab_revision() -> str:
-    """A hash of the tuner sources: tunelab results are recomputed when the algorithms change."""
+#: Tuner modules each tunelab tool depends on (besides the shared ones): a tool's cached results are
+#: redone when one of its files changes, and kept when another tuner is edited.
+_COMMON = ["_base.py", "_dedup.py", "_history.py", "_startup.py", "_args.py", "_inprocess.py", "_registry.py"]
+_SOURCES = {
+    "TPE": ["_tpe.py", "_kde.py", "_parzen.py"],
+    "GP": ["_gp.py", "_gpmodel.py"],
+    "Auto": ["_auto.py", "_gp.py", "_gpmodel.py", "_tpe.py", "_kde.py", "_parzen.py"],
+    "Anneal": ["_anneal.py"],
+    "Evolution": ["_evolution.py"],
+    "Random": ["_random.py"],
+}
+
+
+def tunelab_revision(tool: str = "") -> str:
+    """A hash of the sources behind a tunelab tool (all tuner sources for an unknown tool)."""
     digest = hashlib.sha256()
     root = HERE.parent / "src" / "tunelab"
-    for path in sorted([*(root / "tuners").rglob("*.py"), *(root / "space").rglob("*.py")]):
+    name = tool.split(":", 1)[-1]
+    files = (
+        [root / "tuners" / f for f in (*_COMMON, *_SOURCES[name])]
+        if name in _SOURCES
+        else sorted((root / "tuners").rglob("*.py"))
+    )
+    for path in sorted([*files, *(root / "space").rglob("*.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -108,13 +127,12 @@ def key(record: dict[str, Any]) -> tuple[str, str, int, int, str]:
 def run_all(
     tools: list[str], problems: list[str], seeds: int, n_trials: int, path: Path, workers: int
 ) -> None:
-    rev = tunelab_revision()
     done = {key(r) for r in load(path)}
     jobs = []
     for tool in tools:
         for problem in problems:
             for seed in range(seeds):
-                tag = rev if tool.startswith("tunelab:") else ""
+                tag = tunelab_revision(tool) if tool.startswith("tunelab:") else ""
                 if (tool, problem, seed, n_trials, tag) not in done:
                     jobs.append((tool, problem, seed, n_trials, tag))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +164,6 @@ def regrets(records: list[dict[str, Any]], problem: str, at: int) -> np.ndarray:
 
 
 def report(tools: list[str], problems: list[str], seeds: int, n_trials: int, path: Path) -> str:
-    rev = tunelab_revision()
     records = load(path)
     lines = [
         f"# quality: {seeds} seeds x {n_trials} trials (median regret [q25, q75]; ratio = median / {BASELINE})",
@@ -158,7 +175,7 @@ def report(tools: list[str], problems: list[str], seeds: int, n_trials: int, pat
         lines.append("| tool | final | IQR | @25 | @50 | ratio |")
         lines.append("|---|---|---|---|---|---|")
         for tool in tools:
-            tag = rev if tool.startswith("tunelab:") else ""
+            tag = tunelab_revision(tool) if tool.startswith("tunelab:") else ""
             runs = {
                 r["seed"]: r
                 for r in records

@@ -19,7 +19,6 @@ from tunelab.tuners._dedup import Deduplicator
 from tunelab.tuners._history import LossTable
 from tunelab.tuners._startup import WarmupSequence
 
-
 #: Width (unit-coordinate) of a local numeric mutation.
 _STEP = 0.1
 

@@ -22,7 +22,7 @@ from tunelab.tuners._base import History, Tuner
 from tunelab.tuners._dedup import Deduplicator
 from tunelab.tuners._gpmodel import GaussianProcess
 from tunelab.tuners._history import LossTable
-from tunelab.tuners._startup import WarmupSequence
+from tunelab.tuners._startup import WarmupSequence, random_vectors
 
 _UTILITIES = ("ei", "ucb", "poi")
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -173,7 +173,7 @@ class GpTuner(Tuner):
 
     def _candidates(self, rows: np.ndarray, losses: np.ndarray) -> np.ndarray:
         rng, space = self.rng, self.space
-        uniform = np.array([space.random_vector(rng) for _ in range(self.num_warm_up)])
+        uniform = random_vectors(space, rng, self.num_warm_up)
         parents = rows[np.argsort(losses, kind="stable")[:_N_PARENTS]]
         local = []
         per = max(self.num_warm_up // (2 * len(parents) * len(_LOCAL_STEPS)), 4)
@@ -183,9 +183,16 @@ class GpTuner(Tuner):
             for step in _LOCAL_STEPS:
                 moved = base + rng.normal(0.0, step, size=(per, len(base))) * numeric
                 flips = rng.random((per, len(base))) < 0.1
-                fresh = np.array([space.random_vector(rng) for _ in range(per)])
+                fresh = random_vectors(space, rng, per)
                 moved = np.where(~numeric & flips, fresh, moved)
                 local.append(np.clip(moved, 0.0, 1.0) * numeric + moved * ~numeric)
+            # Coordinate jumps: the parent with one dim re-drawn from the prior. They reach the other
+            # basins of (nearly) separable objectives, which small Gaussian steps never do.
+            jumps = np.repeat(base[None, :], per, axis=0)
+            which = rng.integers(0, len(base), size=per)
+            fresh = random_vectors(space, rng, per)
+            jumps[np.arange(per), which] = fresh[np.arange(per), which]
+            local.append(jumps)
         return np.vstack([uniform, *local]) if local else uniform
 
     def _acquisition(self, feats: np.ndarray, best: float) -> np.ndarray:

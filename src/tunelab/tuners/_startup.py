@@ -42,3 +42,13 @@ class WarmupSequence:
             elif dim.normal:
                 u[dim.index] = min(max(u[dim.index], 1e-6), 1 - 1e-6)
         return u
+
+
+def random_vectors(space: SearchSpace, rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` prior draws in the coded format at once (``SearchSpace.random_vector``, vectorized)."""
+    u = rng.random((count, len(space.dims)))
+    for dim in space.dims:
+        if dim.categorical:
+            size = dim.cardinality or 1
+            u[:, dim.index] = np.minimum(np.floor(u[:, dim.index] * size), size - 1)
+    return u

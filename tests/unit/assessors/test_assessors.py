@@ -29,9 +29,9 @@ def test_registry_has_nni_names_and_aliases() -> None:
     assert builtin_assessors() == ["ASHA", "Curvefitting", "Medianstop"]
     assert isinstance(create_assessor_from_config("medianstop", {"start_step": 2}), MedianstopAssessor)
     assert isinstance(create_assessor_from_config("CurvefittingAssessor", {}), CurvefittingAssessor)
-    with pytest.raises(ConfigError, match="assessor.classArgs.start_stp"):
+    with pytest.raises(ConfigError, match=r"assessor.classArgs.start_stp"):
         create_assessor_from_config("Medianstop", {"start_stp": 2})
-    with pytest.raises(ConfigError, match="start_step: must be an integer >= 0, got -1"):
+    with pytest.raises(ConfigError, match=r"start_step: must be an integer >= 0, got -1"):
         create_assessor_from_config("Medianstop", {"start_step": -1})
 
 
@@ -128,10 +128,10 @@ def test_nni_style_custom_assessor_runs_unchanged(tmp_path: Path) -> None:
 
 
 def test_custom_assessor_errors_name_the_field(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="assessor.className: .* has no module part"):
+    with pytest.raises(ConfigError, match=r"assessor.className: .* has no module part"):
         load_custom_assessor("ThresholdAssessor", str(tmp_path))
-    with pytest.raises(ConfigError, match="assessor.className: cannot import module 'missing'"):
+    with pytest.raises(ConfigError, match=r"assessor.className: cannot import module 'missing'"):
         load_custom_assessor("missing.Thing", str(tmp_path))
     (tmp_path / "mod.py").write_text("class Other: pass\n")
-    with pytest.raises(ConfigError, match="has no class 'Thing'; classes there: Other"):
+    with pytest.raises(ConfigError, match=r"has no class 'Thing'; classes there: Other"):
         load_custom_assessor("mod.Thing", str(tmp_path))

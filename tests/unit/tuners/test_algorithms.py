@@ -43,13 +43,15 @@ def test_ask_tell_with_several_pending() -> None:
     assert len(tuner.history.pending) == 4
     for s in reversed(asked):
         tuner.tell(s, quad(s.parameters))
-    assert not tuner.history.pending and len(tuner.history.finished) == 4
-    with pytest.raises(InvalidInputError, match="suggestion 0: not pending"):
+    assert not tuner.history.pending
+    assert len(tuner.history.finished) == 4
+    with pytest.raises(InvalidInputError, match=r"suggestion 0: not pending"):
         tuner.tell(asked[0], 1.0)
     tuner.tell(tuner.ask(), None)  # failed
     assert tuner.history.finished[-1].state is TrialState.FAILED
     best = tuner.best()
-    assert best is not None and best[1] == min(quad(s.parameters) for s in asked)
+    assert best is not None
+    assert best[1] == min(quad(s.parameters) for s in asked)
 
 
 @pytest.mark.parametrize("name", ["GP", "TPE", "Anneal", "Evolution", "Auto"])
@@ -71,7 +73,8 @@ def test_model_based_tuners_beat_random_on_a_quadratic(name: str) -> None:
 def test_optimize_maximize_catch_and_exhaustion() -> None:
     small = {"a": {"_type": "choice", "_value": [1, 2, 3]}}
     result = optimize(lambda p: p["a"], small, n_trials=10, tuner="Random", optimize_mode="maximize", seed=0)
-    assert len(result.trials) == 3 and result.best_value == 3
+    assert len(result.trials) == 3
+    assert result.best_value == 3
 
     def flaky(p: dict[str, Any]) -> float:
         if p["a"] == 2:
@@ -80,12 +83,14 @@ def test_optimize_maximize_catch_and_exhaustion() -> None:
 
     result = optimize(flaky, small, n_trials=3, tuner="GridSearch", catch=(ValueError,))
     assert sorted(v for _, v in result.trials if v is not None) == [1.0, 3.0]
-    with pytest.raises(ValueError, match="boom"):
+    with pytest.raises(ValueError, match=r"boom"):
         optimize(flaky, small, n_trials=3, tuner="GridSearch")
 
 
 def test_gp_spreads_parallel_asks_and_validates_args() -> None:
-    tuner = create_tuner("GP", QUAD, optimize_mode="minimize", seed=1, cold_start_num=5, selection_num_warm_up=256)
+    tuner = create_tuner(
+        "GP", QUAD, optimize_mode="minimize", seed=1, cold_start_num=5, selection_num_warm_up=256
+    )
     for _ in range(6):
         s = tuner.ask()
         tuner.tell(s, quad(s.parameters))
@@ -93,9 +98,9 @@ def test_gp_spreads_parallel_asks_and_validates_args() -> None:
     points = [(s.parameters["x"], s.parameters["y"]) for s in pending]
     gaps = [math.dist(a, b) for i, a in enumerate(points) for b in points[i + 1 :]]
     assert min(gaps) > 1e-3  # fantasies keep concurrent proposals apart
-    with pytest.raises(ConfigError, match="tuner.classArgs.utility: must be one of ei, ucb, poi"):
+    with pytest.raises(ConfigError, match=r"tuner.classArgs.utility: must be one of ei, ucb, poi"):
         create_tuner_from_config("GP", QUAD, {"utility": "max"})
-    with pytest.raises(ConfigError, match="tuner.classArgs.nu"):
+    with pytest.raises(ConfigError, match=r"tuner.classArgs.nu"):
         create_tuner_from_config("GP", QUAD, {"nu": 0.7})
 
 
@@ -105,11 +110,13 @@ def test_batch_runs_each_listed_set_once() -> None:
     assert [tuner.ask().parameters for _ in range(2)] == [{"lr": 0.1}, {"lr": 0.01, "bs": 8}]
     with pytest.raises(NoMoreTrialsError):
         tuner.ask()
-    with pytest.raises(ConfigError, match="Batch tuner needs exactly one choice"):
+    with pytest.raises(ConfigError, match=r"Batch tuner needs exactly one choice"):
         create_tuner("Batch", QUAD)
 
 
-def _finish(history: History, params: dict[str, Any], value: float | None, curve: tuple[float, ...] = ()) -> None:
+def _finish(
+    history: History, params: dict[str, Any], value: float | None, curve: tuple[float, ...] = ()
+) -> None:
     n = len(history.finished)
     state = TrialState.SUCCEEDED if value is not None else TrialState.EARLY_STOPPED
     history.finished.append(Observation(f"t{n}", n, params, state, value, curve))
@@ -133,14 +140,17 @@ def test_hyperband_brackets_promote_the_best_with_larger_budgets() -> None:
 
 
 def test_bohb_budgets_and_model_sampling() -> None:
-    tuner = create_tuner_from_config("BOHB", QUAD, {"min_budget": 1, "max_budget": 9, "seed": 0,
-                                                    "min_points_in_model": 2, "random_fraction": 0.0})
+    tuner = create_tuner_from_config(
+        "BOHB",
+        QUAD,
+        {"min_budget": 1, "max_budget": 9, "seed": 0, "min_points_in_model": 2, "random_fraction": 0.0},
+    )
     history = History()
     for _ in range(30):
         p = tuner.suggest(history)
         assert p[TRIAL_BUDGET] in (1, 3, 9)
         _finish(history, p, -quad(p))
-    with pytest.raises(ConfigError, match="config_space"):
+    with pytest.raises(ConfigError, match=r"config_space"):
         create_tuner_from_config("BOHB", QUAD, {"config_space": "cs.json"})
 
 
@@ -159,12 +169,17 @@ def test_pbt_checkpoint_dirs_exploit_and_explore(tmp_path: Any) -> None:
     worst = by_member[str(tmp_path / "0" / "1")]
     assert worst["load_checkpoint_dir"] == str(tmp_path / "2" / "0")  # exploits the best member
     best = by_member[str(tmp_path / "2" / "1")]
-    assert best["load_checkpoint_dir"] == str(tmp_path / "2" / "0") and best["x"] == gen0[2]["x"]
+    assert best["load_checkpoint_dir"] == str(tmp_path / "2" / "0")
+    assert best["x"] == gen0[2]["x"]
 
 
 def test_auto_picks_gp_for_flat_numeric_and_tpe_for_nested_or_categorical() -> None:
-    nested = {"m": {"_type": "choice", "_value": [{"_name": "a"}, {"_name": "b", "u": {"_type": "uniform",
-                                                                                    "_value": [0, 1]}}]}}
+    nested = {
+        "m": {
+            "_type": "choice",
+            "_value": [{"_name": "a"}, {"_name": "b", "u": {"_type": "uniform", "_value": [0, 1]}}],
+        }
+    }
     cats = {f"c{i}": {"_type": "choice", "_value": [1, 2]} for i in range(3)}
     assert AutoTuner(parse_search_space(QUAD), seed=0).algorithm == "GP"
     assert AutoTuner(parse_search_space(nested), seed=0).algorithm == "TPE"

@@ -46,7 +46,8 @@ def test_random_warm_up_then_model() -> None:
     _, history = _loop(TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 20}), lambda p: p["x"], 20)
     fresh = TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 20})
     model = fresh._fit(history)
-    assert model is not None and model.joint is not None
+    assert model is not None
+    assert model.joint is not None
 
 
 @pytest.mark.parametrize("mode", ["minimize", "maximize"])

@@ -27,7 +27,17 @@ def test_public_names_are_pinned() -> None:
     assert {"create_tuner", "optimize", "load_custom_tuner", "TRIAL_BUDGET"} <= set(names)
     assert all(hasattr(tunelab.tuners, name) for name in names)
     assert BUILTIN_TUNERS == [
-        "Anneal", "Auto", "BOHB", "Batch", "Evolution", "GP", "GridSearch", "Hyperband", "PBT", "Random", "TPE",
+        "Anneal",
+        "Auto",
+        "BOHB",
+        "Batch",
+        "Evolution",
+        "GP",
+        "GridSearch",
+        "Hyperband",
+        "PBT",
+        "Random",
+        "TPE",
     ]
 
 

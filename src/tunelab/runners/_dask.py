@@ -60,6 +60,7 @@ class _Attempt:
     result: asyncio.Task[Any]
     started: asyncio.Future[Mapping[str, Any]]
     lost: asyncio.Future[str]
+    exited: asyncio.Future[Mapping[str, Any]]  # the result, when small enough to come as an event
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -253,6 +254,7 @@ class DaskRunner:
             trial_id=launch.trial_id, experiment_id=spec.experiment_id, token=token, key=key, trial_dir=launch.trial_dir,
             command=launch.command, future=future,
             result=loop.create_task(_result_of(future)), started=loop.create_future(), lost=loop.create_future(),
+            exited=loop.create_future(),
         )
         attempt.result.add_done_callback(_retrieve)
         self._attempts[launch.trial_id] = attempt
@@ -306,7 +308,7 @@ class DaskRunner:
             return await self._local.wait(handle)
         attempt = self._attempts[handle.trial_id]
         try:
-            await asyncio.wait({attempt.result, attempt.lost}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({attempt.exited, attempt.result, attempt.lost}, return_when=asyncio.FIRST_COMPLETED)
             returncode, message = await self._outcome(attempt)
         finally:
             self._attempts.pop(handle.trial_id, None)
@@ -321,6 +323,8 @@ class DaskRunner:
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
+        if attempt.exited.done():
+            return self._apply_result(attempt, attempt.exited.result())
         if not attempt.result.done():  # the worker was lost before the task could answer
             await self._abandon(attempt)
             return None, attempt.lost.result()
@@ -339,6 +343,10 @@ class DaskRunner:
             hint = "; tunelab must be installed on every Dask worker" if isinstance(exc, ImportError) else ""
             return None, (f"the trial's Dask task failed on worker {attempt.worker or '?'}: "
                           f"{type(exc).__name__}: {exc}{hint}")
+        return self._apply_result(attempt, result)
+
+    def _apply_result(self, attempt: _Attempt, result: Mapping[str, Any]) -> tuple[int | None, str]:
+        """Write the last log bytes and metrics into the trial directory; the exit status and message."""
         for chunk in result.get("chunks", ()):
             _write_at(attempt.trial_dir / str(chunk["stream"]), int(chunk["offset"]), bytes(chunk["data"]))
         _complete_metrics_file(attempt.trial_dir / _env.METRICS_FILE_NAME, str(result.get("metrics") or ""))
@@ -404,6 +412,10 @@ class DaskRunner:
             _write_at(attempt.trial_dir / str(message["stream"]), int(message["offset"]), bytes(message["data"]))
         elif kind == "started":
             self._on_started(attempt, message)
+        elif kind == "exit" and attempt is not None and not attempt.exited.done():
+            result = message.get("result")
+            if isinstance(result, dict):
+                attempt.exited.set_result(result)
 
     def _on_metric_line(self, attempt: _Attempt, line: str) -> None:
         try:

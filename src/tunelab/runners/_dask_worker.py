@@ -35,8 +35,12 @@ from tunelab.runners import _process
 from tunelab.trial_api import _env
 
 STREAMS = ("stdout", "stderr")
-#: Bytes of one log chunk event; the scheduler keeps a bounded deque of events per topic.
-CHUNK_BYTES = 256 * 1024
+#: Bytes of one log chunk event, and of each stream shipped per tick. The scheduler keeps the last 1000
+#: events of a topic (``distributed.admin.low-level-log-length``), so this bounds what it holds for us.
+CHUNK_BYTES = 64 * 1024
+#: A result up to this size also travels as an ``exit`` event: the manager has it one hop sooner than
+#: through the task result (which it would fetch from the worker after the scheduler's notice).
+EXIT_EVENT_BYTES = 64 * 1024
 #: Bytes of each stream shipped back in all; the rest stays in the worker-local file.
 STREAM_CAP = 32 * 1024 * 1024
 #: Bytes of the metrics file returned with the result (the trial API caps one metric at 1 MB).
@@ -101,8 +105,16 @@ def run_trial(spec: TrialSpec) -> dict[str, Any]:
     """
     from distributed import get_worker
 
+    entered = time.time()
     worker = get_worker()
     emit = _emitter(worker, spec)
+    result = _run(spec, worker, emit, entered)
+    if _result_bytes(result) <= EXIT_EVENT_BYTES:
+        emit({"t": "exit", "result": result})
+    return result
+
+
+def _run(spec: TrialSpec, worker: Any, emit: Callable[[dict[str, Any]], None], entered: float) -> dict[str, Any]:
     if not os.path.isdir(spec.code_dir):
         return _not_started(
             f"trialCodeDirectory {spec.code_dir!r} does not exist on Dask worker {worker.address} "
@@ -115,7 +127,7 @@ def run_trial(spec: TrialSpec) -> dict[str, Any]:
     try:
         if attempt.kill_deadline is not None:
             return _not_started(f"{attempt.kill_reason} before it started")
-        return _run_attempt(attempt, worker, workdir, emit)
+        return _run_attempt(attempt, worker, workdir, emit, entered)
     finally:
         with _LOCK:
             _ATTEMPTS.pop(spec.token, None)
@@ -161,7 +173,9 @@ def kill_all_attempts(reason: str = "the Dask worker is closing") -> None:
 
 
 # == one attempt =========================================================================================
-def _run_attempt(attempt: _Attempt, worker: Any, workdir: Path, emit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def _run_attempt(
+    attempt: _Attempt, worker: Any, workdir: Path, emit: Callable[[dict[str, Any]], None], entered: float
+) -> dict[str, Any]:
     spec = attempt.spec
     env, gpus = _trial_env(spec, workdir, worker)
     channel = _Channel(f"tunelab-dask-{spec.token}-{os.getpid()}", workdir, spec.trial_id,
@@ -181,7 +195,9 @@ def _run_attempt(attempt: _Attempt, worker: Any, workdir: Path, emit: Callable[[
             stdout.close()
             stderr.close()
         emit({"t": "started", "pid": attempt.process.pid, "worker": worker.address, "host": socket.gethostname(),
-              "workdir": str(workdir), "cuda": env.get("CUDA_VISIBLE_DEVICES")})
+              "workdir": str(workdir), "cuda": env.get("CUDA_VISIBLE_DEVICES"),
+              "entered": entered, "spawned": time.time()})
+        channel.start()  # after the spawn: starting a thread can wait for the GIL, the trial need not
         tails = [_Tail(workdir / name, name) for name in STREAMS]
         returncode = _supervise(attempt, worker, tails, emit)
     finally:
@@ -256,6 +272,10 @@ def _register(spec: TrialSpec) -> _Attempt:
     if early is not None:
         attempt.request_kill(early[0], early[1])
     return attempt
+
+
+def _result_bytes(result: Mapping[str, Any]) -> int:
+    return sum(len(chunk["data"]) for chunk in result.get("chunks", ())) + len(result.get("metrics", ""))
 
 
 def _not_started(message: str) -> dict[str, Any]:
@@ -339,7 +359,7 @@ class _Tail:
         self.stream = stream
         self.offset = 0
 
-    def read_available(self, limit: int = 4 * CHUNK_BYTES) -> list[dict[str, Any]]:
+    def read_available(self, limit: int = CHUNK_BYTES) -> list[dict[str, Any]]:
         chunks: list[dict[str, Any]] = []
         budget = min(limit, STREAM_CAP - self.offset)
         if budget <= 0:
@@ -402,6 +422,9 @@ class _Channel:
             self._sock.bind(self.address)
         self._sock.listen(16)
         self._acceptor = threading.Thread(target=self._accept, name=f"tunelab-channel-{trial_id}", daemon=True)
+
+    def start(self) -> None:
+        """Start accepting. Until then connections wait in the backlog, so this can follow the spawn."""
         self._acceptor.start()
 
     def _accept(self) -> None:
@@ -447,7 +470,8 @@ class _Channel:
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)  # wakes the acceptor's accept() with an error
         deadline = time.monotonic() + drain
-        self._acceptor.join(drain)  # after this no reader can still be on its way into the list
+        if self._acceptor.is_alive():
+            self._acceptor.join(drain)  # after this no reader can still be on its way into the list
         self._sock.close()
         with self._lock:
             readers = list(self._readers)

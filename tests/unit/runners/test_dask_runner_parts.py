@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import sys
-import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -172,21 +171,21 @@ def test_trial_env_points_outputs_at_the_manager_dir_only_when_the_worker_sees_i
 
 def test_worker_channel_forwards_only_this_trials_well_formed_lines(tmp_path: Path) -> None:
     got: list[str] = []
-    done = threading.Event()
-
-    def forward(line: str) -> None:
-        got.append(line)
-        done.set()
-
-    channel = _dask_worker._Channel("tunelab-test-channel", tmp_path, "t1", forward)
+    channel = _dask_worker._Channel("tunelab-test-channel", tmp_path, "t1", got.append)
+    address = channel.address
+    path = "\0" + address[1:] if address.startswith("@") else address
     try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as early:
+            early.connect(path)  # before start(): waits in the backlog, as a fast trial's connection does
+            early.sendall(b'{"trial": "t1", "kind": "PERIODICAL", "seq": 0}\n')
+        channel.start()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            address = channel.address
-            sock.connect("\0" + address[1:] if address.startswith("@") else address)
+            sock.connect(path)
             sock.sendall(b'not json\n{"trial": "t2", "kind": "FINAL"}\n{"trial": "t1", "kind": "FINAL", "seq": 0}\n')
     finally:
         channel.close(drain=5.0)
-    assert got == ['{"trial": "t1", "kind": "FINAL", "seq": 0}\n']
+    assert sorted(got) == ['{"trial": "t1", "kind": "FINAL", "seq": 0}\n',
+                           '{"trial": "t1", "kind": "PERIODICAL", "seq": 0}\n']
 
 
 @pytest.mark.dask

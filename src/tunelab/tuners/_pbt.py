@@ -6,8 +6,8 @@ loads a checkpoint if the directory exists, trains, and saves. When a member's s
 in the bottom ``fraction`` of the population's latest results, it exploits a member of the top
 ``fraction`` (loads that member's checkpoint) and explores (each hyperparameter is resampled with
 probability ``resample_probability``, else a number is scaled by ``1 ± factor``). Unlike NNI, members do
-not wait for a whole generation: the experiment loop never waits on a tuner, so a free slot always gets
-the next step of a finished member, a new member while the population is not full, or (when
+not wait for a whole generation: the experiment loop never waits on a tuner, so a free slot gets a new
+member while the population is not full, then the next step of a finished member, or (when
 ``trialConcurrency`` exceeds ``population_size``) an extra member.
 """
 
@@ -79,7 +79,7 @@ class PbtTuner(Tuner):
     def suggest(self, history: History) -> dict[str, Any]:
         self._ingest(history)
         idle = [m for m in self._members if not m.busy]
-        if idle:
+        if idle and len(self._members) >= self.population_size:
             return self._next_step(idle[0])
         member = _Member(len(self._members), self.space.sample(self.rng))
         self._members.append(member)

@@ -240,6 +240,8 @@ def _supervise(attempt: _Attempt, worker: Any, tails: list[_Tail], emit: Callabl
             attempt.request_kill(spec.cancel_grace, "the Dask task was cancelled (the manager went away)")
         if attempt.kill_deadline is not None and time.monotonic() >= attempt.kill_deadline:
             _process.signal_group(process.pid, signal.SIGKILL)
+            # Again after an interval if it still lives (a process in uninterruptible sleep), not in a spin.
+            attempt.kill_deadline = time.monotonic() + spec.log_interval
     # Stragglers in the group (a shell's background job, forked workers) die with the trial.
     if _process.group_alive(process.pid):
         _process.signal_group(process.pid, signal.SIGKILL)

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -233,3 +234,27 @@ def test_large_parameters_travel_in_the_spec_not_as_a_manager_path(tmp_path: Pat
     spec = _runner(tmp_path)._spec(launch, "tok", "key")
     assert spec.parameter_text == '{"big": "value"}'
     assert (spec.experiment_id, spec.gpu_number, spec.manager_trial_dir) == ("e1", 1, str(tmp_path))
+
+
+def test_supervise_escalates_to_sigkill_after_the_grace_and_kills_the_group(tmp_path: Path) -> None:
+    """The worker-side kill path without Dask: a trial ignoring SIGTERM, with a child in its group."""
+    import subprocess
+    import time
+
+    script = "trap '' TERM; sleep 60 & echo $! > child.pid; wait"
+    process = subprocess.Popen(["/bin/sh", "-c", script], cwd=tmp_path, start_new_session=True)
+    attempt = _dask_worker._Attempt(_spec(token="esc", log_interval=5.0, trial_id="esc-trial",
+                                          experiment_id=f"esc-{os.getpid()}"))
+    attempt.process = process
+    worker = SimpleNamespace()  # no task state: never "abandoned"
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child = int(pid_file.read_text())
+    threading.Timer(0.1, attempt.request_kill, args=(0.3, "killed by the user")).start()
+    returncode = _dask_worker._supervise(attempt, worker, [], lambda message: None)
+    assert returncode == -9  # SIGTERM was ignored; SIGKILL after the grace ended it
+    assert attempt.kill_reason == "killed by the user"
+    status = Path(f"/proc/{child}/status")
+    assert not status.exists() or "\nState:\tZ" in status.read_text()

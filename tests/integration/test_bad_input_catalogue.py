@@ -206,6 +206,7 @@ REST: list[tuple[str, str, str, Any, int]] = [
     ("unknown trial", "GET", "/api/v1/trials/ZZZZZ", None, 404),
     ("kill unknown trial", "POST", "/api/v1/trials/ZZZZZ/kill", None, 404),
     ("limit 0", "GET", "/api/v1/trials?limit=0", None, 422),
+    ("offset beyond int64", "GET", "/api/v1/trials?offset=99999999999999999999", None, 422),  # was a 500
     ("filter bad status", "GET", "/api/v1/trials?filter=status:bogus", None, 422),
     ("filter bad number", "GET", "/api/v1/trials?filter=final>abc", None, 422),
     ("log name", "GET", "/api/v1/trials/ZZZZZ/logs/passwd", None, 422),

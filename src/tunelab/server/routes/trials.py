@@ -37,7 +37,7 @@ def list_trials(
     filter: str = Query("", description=FILTER_HELP, max_length=2000),
     sort: str = Query("sequence", description="sequence, final, duration, ..., params.<key>, metric.<key>"),
     order: str = Query("asc", pattern="^(asc|desc)$"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**12),  # bounded: SQLite raises OverflowError beyond 2**63 - 1
     limit: int = Query(100, ge=1, le=10_000),
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:

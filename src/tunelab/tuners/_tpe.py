@@ -34,7 +34,7 @@ _LIARS = ("best", "worst", "mean")
 #: Share of the history in the good set when ``gamma`` is not given (Optuna's and Watanabe's linear rule).
 _LINEAR_GAMMA = 0.1
 #: Above this many bad observations the bad density is fitted to a seeded random subset of this size.
-_MAX_BAD_COMPONENTS = 1024
+_MAX_BAD_COMPONENTS = 512
 #: Categorical dims with more options than this are modelled univariately even in multivariate mode.
 _JOINT_CATEGORICAL_LIMIT = 256
 

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor
-from tunelab.base import ConflictError, InvalidInputError, NoMoreTrialsError, NotFoundError, TunelabError
+from tunelab.base import (
+    ConflictError,
+    InvalidInputError,
+    NoMoreTrialsError,
+    NotFoundError,
+    StorageError,
+    TunelabError,
+)
 from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
 from tunelab.manager._faults import fault_point
@@ -106,6 +113,8 @@ class ExperimentManager:
         self.status = ExperimentStatus.INITIALIZED
         self._done = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
+        self._fatal: str | None = None  # set when the store cannot be written: the experiment stops
+        self._reserve: Path | None = None
 
     # == public control API (called by the server, the CLI and the Python API) ===========================
     @property
@@ -125,10 +134,13 @@ class ExperimentManager:
     async def run(self) -> ExperimentStatus:
         """Drive the experiment; returns its status when the loop ends."""
         await self.runner.open()
+        self._reserve = _reserve_space(self.experiment_dir)
         try:
             await self._recover()
             self._enter_running()
             await self._loop()
+        except StorageError as exc:
+            self._storage_failed(exc)
         except TunelabError as exc:
             self._fail(str(exc))
         finally:
@@ -332,7 +344,15 @@ class ExperimentManager:
         except Exception as exc:  # the runner lost the trial (e.g. a Dask worker died)
             _log.exception("runner lost trial %s", live.trial.id)
             exit_info = TrialExit(trial_id=live.trial.id, returncode=None, message=f"runner error: {exc}")
-        self._on_exit(live, exit_info)
+        if self._fatal:
+            # Not recorded: the trial stays RUNNING in the database, so resume re-runs it with the same
+            # parameters (or keeps its result if its metrics file holds a final one).
+            self._live.pop(live.trial.id, None)
+        else:
+            try:
+                self._on_exit(live, exit_info)
+            except StorageError as exc:
+                self._storage_failed(exc)
         self._wake.set()
 
     # == metrics =========================================================================================
@@ -403,13 +423,19 @@ class ExperimentManager:
         intermediates = [m for m in batch if m.kind == MetricKind.PERIODICAL]
         finals = [m for m in batch if m.kind == MetricKind.FINAL]
         accepted_finals: list[Metric] = []
-        with self.store.transaction():
-            if intermediates:
-                self.store.add_intermediates(intermediates)
-            fault_point("metric_write")
-            for metric in finals:
-                if self.store.set_final(metric):
-                    accepted_finals.append(metric)
+        if self._fatal:
+            return  # the store is unwritable; the trials' metrics files keep these values for resume
+        try:
+            with self.store.transaction():
+                if intermediates:
+                    self.store.add_intermediates(intermediates)
+                fault_point("metric_write")
+                for metric in finals:
+                    if self.store.set_final(metric):
+                        accepted_finals.append(metric)
+        except StorageError as exc:
+            self._storage_failed(exc)
+            return
         self.feed.publish({"type": "metrics", "metrics": [_metric_json(m) for m in intermediates + accepted_finals]})
 
     def _assess(self, live: _Live) -> None:
@@ -486,7 +512,8 @@ class ExperimentManager:
         if live is None or live.kill_reason is not None:
             return
         live.kill_reason, live.kill_message = state, message
-        self.store.add_event("trial_kill", trial_id=trial_id, data={"status": state.value, "message": message})
+        if not self._fatal:
+            self.store.add_event("trial_kill", trial_id=trial_id, data={"status": state.value, "message": message})
         if live.handle is not None:
             await self.runner.kill(live.handle, grace=KILL_GRACE_S, reason=message)
         if live.task is not None:
@@ -693,17 +720,66 @@ class ExperimentManager:
         kills = [self._kill(tid, TrialState.USER_CANCELED, "experiment stopped") for tid in list(self._live)]
         if kills:
             await asyncio.gather(*kills, return_exceptions=True)
-        self._flush_metrics()
-        for trial_id in list(self._queue):
-            trial = self.store.get_trial(trial_id)
-            if trial.status == TrialState.WAITING and self.status == ExperimentStatus.STOPPED:
-                self._end_trial(trial, TrialState.USER_CANCELED, "experiment stopped")
-        self.store.update_experiment(elapsed=self.elapsed)
+        try:
+            self._flush_metrics()
+            if not self._fatal:
+                for trial_id in list(self._queue):
+                    trial = self.store.get_trial(trial_id)
+                    if trial.status == TrialState.WAITING and self.status == ExperimentStatus.STOPPED:
+                        self._end_trial(trial, TrialState.USER_CANCELED, "experiment stopped")
+                self.store.update_experiment(elapsed=self.elapsed)
+        except StorageError as exc:
+            self._storage_failed(exc)
         await self.runner.close()
+        if self._reserve is not None:
+            self._reserve.unlink(missing_ok=True)
         self._done.set()
+
+    def _storage_failed(self, exc: StorageError) -> None:
+        """The store refused a write (a full disk, a lost database): stop everything, keep it resumable.
+
+        Nothing more is written except the ERROR status, for which the reserve file is given up first so
+        a full disk has room for it. Running trials are killed without recording their end: they stay
+        RUNNING in the database and resume treats them like trials of a crashed manager.
+        """
+        if self._fatal is not None:
+            return
+        if self._reserve is not None:
+            self._reserve.unlink(missing_ok=True)
+            self._reserve = None
+        hint = " (the disk is full)" if "full" in str(exc) or "space" in str(exc) else ""
+        self._fatal = (
+            f"the experiment stopped: its database could not be written{hint}: {exc}; free space or fix the "
+            f"database, then `tunelab resume {self.experiment_id}` (finished trials are kept, running ones "
+            "run again with the same parameters)"
+        )
+        _log.error("experiment %s: %s", self.experiment_id, self._fatal)
+        self.status = ExperimentStatus.ERROR
+        with contextlib.suppress(StorageError):
+            self.store.update_experiment(status=ExperimentStatus.ERROR, error=self._fatal, elapsed=self.elapsed)
+        self.feed.publish({"type": "experiment", "status": ExperimentStatus.ERROR.value, "error": self._fatal})
+        self._stopping = True
+        self._wake.set()
 
 
 # == helpers =============================================================================================
+RESERVE_FILE = ".tunelab-reserve"
+RESERVE_BYTES = 512 * 1024
+
+
+def _reserve_space(experiment_dir: Path) -> Path | None:
+    """Hold some disk space that a full disk gives back for the last status write (None when the disk
+    is already too full to hold it)."""
+    path = experiment_dir / RESERVE_FILE
+    try:
+        with open(path, "wb") as handle:
+            handle.write(b"\0" * RESERVE_BYTES)  # written, not sparse: the blocks must really be taken
+    except OSError:
+        path.unlink(missing_ok=True)
+        return None
+    return path
+
+
 def _observation(trial: Trial, *, value: float | None = None, intermediate: tuple[float, ...] = ()) -> Observation:
     return Observation(
         trial_id=trial.id,

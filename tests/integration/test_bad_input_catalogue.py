@@ -175,6 +175,8 @@ def _cli_cases() -> list[tuple[str, list[str], int, list[str]]]:
         ("export bad type", ["export", EXP, "--type", "xml"], 2, ["xml"]),
         ("log bad name", ["log", EXP, "--trial", "ZZZZZ", "--name", "../../etc/passwd"], 2, ["passwd"]),
         ("resume a running experiment", ["resume", EXP, "--port", "18599"], 1, [EXP, "already"]),
+        ("new id with ..", ["run", "{config}", "--id", "../evil", "--port", "18599"], 2, ["'../evil'", "invalid"]),
+        ("new id absolute", ["run", "{config}", "--id", "/tmp/evil", "--port", "18599"], 2, ["'/tmp/evil'"]),
     ]
 
 
@@ -182,9 +184,14 @@ def _cli_cases() -> list[tuple[str, list[str], int, list[str]]]:
                          ids=[c[0] for c in _cli_cases()])
 def test_bad_cli_arguments(live: Live, args: list[str], code: int, needles: list[str]) -> None:
     before = live.stored()
+    good = live.lab.write("good.yml", yaml.safe_dump({**BASE, "searchSpace": {"x": {"_type": "choice", "_value": [1]}}}))
+    args = [str(good) if a == "{config}" else a for a in args]
     run = invoke_detached if args[0] in ("resume", "view") else invoke
     assert_cli_error(run(live.lab, *args), code, needles)
     assert live.stored() == before
+    assert sorted(p.name for p in live.lab.home.iterdir() if p.is_dir()) == [EXP]
+    assert not (live.lab.root / "evil").exists()
+    assert not Path("/tmp/evil").exists()
 
 
 def test_config_path_is_a_directory(live: Live) -> None:

@@ -21,13 +21,13 @@ from tunelab.config._fields import (
     boolean,
     choice,
     duration,
-    existing_dir,
     existing_file,
     gpu_indices,
     integer,
     mapping,
     nonempty_text,
     path_like,
+    show,
     spec,
     text,
 )
@@ -126,7 +126,9 @@ class ExperimentConfig(ConfigBase):
     trial_code_directory: str | os.PathLike[str] = field(
         default=".",
         metadata=spec(
-            check=existing_dir,
+            # Existence is checked in _code_directory_problems: on a Dask cluster the folder must exist
+            # on the workers, not necessarily here.
+            check=path_like,
             path=True,
             fix="trialCodeDirectory is the folder the trial command runs in; relative paths are resolved "
             "against the config file's directory",
@@ -279,7 +281,28 @@ class ExperimentConfig(ConfigBase):
         return []
 
     def _cross_problems(self, where: str) -> list[str]:
-        return self._search_space_problems() + self._gpu_problems()
+        return self._code_directory_problems() + self._search_space_problems() + self._gpu_problems()
+
+    def _code_directory_problems(self) -> list[str]:
+        directory = os.fspath(self.trial_code_directory)
+        if os.path.isdir(directory):
+            return []
+        if getattr(self.training_service, "platform", "local") == "dask":
+            import warnings
+
+            from tunelab.config._loader import ConfigWarning
+
+            warnings.warn(
+                f"trialCodeDirectory {directory!r} does not exist on this machine; every Dask worker must "
+                "have it at that path (a trial on a worker without it fails with a clear message)",
+                ConfigWarning,
+                stacklevel=4,
+            )
+            return []
+        return [
+            f"trialCodeDirectory: directory not found, got {show(directory)}; trialCodeDirectory is the folder "
+            "the trial command runs in; relative paths are resolved against the config file's directory"
+        ]
 
     def _search_space_problems(self) -> list[str]:
         from tunelab.space import load_search_space, parse_search_space

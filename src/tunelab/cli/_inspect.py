@@ -133,11 +133,15 @@ def trial_ls(
 @trial_app.command("kill")
 @handle_errors
 def trial_kill(
-    experiment_id: Annotated[str, typer.Argument(help="Experiment id.")],
-    trial_id: Annotated[str, typer.Argument(help="Trial id.")],
+    experiment_id: IdArg = None,
+    trial_id: Annotated[str | None, typer.Argument(help="Trial id.")] = None,
+    trial_option: Annotated[str | None, typer.Option("--trial_id", "--trial-id", "-T", help="Trial id (nnictl style).")] = None,
 ) -> None:
     """Kill a running trial (USER_CANCELED)."""
-    backend = _live(experiment_id)
+    trial_id = trial_id or trial_option
+    if not trial_id:
+        raise InvalidInputError("trial kill: give the trial id, e.g. `tunelab trial kill EXP_ID TRIAL_ID` or -T TRIAL_ID")
+    backend = _live(resolve_experiment_id(experiment_id))
     try:
         trial = backend.request("POST", f"/trials/{trial_id}/kill")
     finally:

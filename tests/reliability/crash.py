@@ -59,11 +59,13 @@ def random_plans(count: int, seed: int) -> list[str]:
 
     rng = random.Random(seed)
     plans: list[str] = []
+    faults = 0
     for index in range(count):
         if index % 3 == 2:
             plans.append(f"random:{rng.uniform(0.3, 4.0):.2f}")
         else:
-            point = POINTS[(index * 2 // 3) % len(POINTS)]
+            point = POINTS[faults % len(POINTS)]
+            faults += 1
             hits = rng.randint(1, 40) if point.startswith("metric") else rng.randint(1, 3)
             plans.append(f"{point}:{hits}")
     return plans

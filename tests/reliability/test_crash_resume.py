@@ -28,3 +28,6 @@ def test_manager_survives_24_kills(lab: Lab) -> None:
     print(f"\ncrash-resume (seed {seed}): {report}")
     assert report.kills >= 20, report
     assert report.reattached >= 1, report
+    from tunelab.manager._faults import POINTS
+
+    assert {plan.split(":")[0] for plan in report.plans} >= set(POINTS), report.plans

@@ -31,6 +31,7 @@ def test_defaults_and_nni_arguments() -> None:
     args = TpeArgs()
     # Our defaults (benchmarked); NNI's names and meanings.
     assert (args.constant_liar_type, args.n_startup_jobs, args.multivariate) == ("worst", 10, True)
+    assert args.n_ei_candidates == 48
     assert (args.linear_forgetting, args.prior_weight, args.gamma) == (25, 1.0, None)
     nni = TpeArgs.from_mapping({"gamma": 0.25, "n_startup_jobs": 20, "multivariate": False})
     assert (nni.gamma, nni.n_startup_jobs, nni.multivariate) == (0.25, 20, False)
@@ -136,3 +137,36 @@ def test_tpe_beats_random_on_a_quadratic() -> None:
     rnd = statistics.median(best(RandomTuner(space, seed=s)) for s in seeds)
     assert tpe < rnd, (tpe, rnd)
     assert np.isfinite(tpe)
+
+
+def test_good_observations_weigh_by_their_improvement() -> None:
+    space = parse_search_space({"x": {"_type": "uniform", "_value": [0, 1]}})
+    tuner = TpeTuner(space, seed=0, tpe_args={"n_startup_jobs": 5})
+    history = History()
+    for i, x in enumerate(np.linspace(0.05, 0.95, 40)):
+        history.finished.append(Observation(f"t{i}", i, {"x": float(x)}, TrialState.SUCCEEDED, float(x)))
+    model = tuner._fit(history)
+    assert model is not None
+    assert model.joint is not None
+    good = model.joint[0]
+    observed = good.weights[:-1]  # the last component is the prior
+    assert len(observed) == 6  # ceil(0.15 * 40)
+    order = np.argsort(good.mus[:-1, 0])
+    assert np.all(np.diff(observed[order]) < 0)  # lower loss (smaller x) weighs more
+
+
+def test_bad_density_is_capped_for_long_histories() -> None:
+    space = parse_search_space(
+        {"x": {"_type": "uniform", "_value": [0, 1]}, "c": {"_type": "choice", "_value": [1, 2]}}
+    )
+    tuner = TpeTuner(space, seed=0)
+    rng = np.random.default_rng(0)
+    history = History()
+    for i in range(2000):
+        params = {"x": float(rng.random()), "c": int(rng.integers(1, 3))}
+        history.finished.append(Observation(f"t{i}", i, params, TrialState.SUCCEEDED, params["x"]))
+    model = tuner._fit(history)
+    assert model is not None
+    assert model.joint is not None
+    assert len(model.joint[1].weights) == 512 + 1
+    assert space.contains(tuner.suggest(history)) == []

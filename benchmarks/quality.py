@@ -207,7 +207,7 @@ def report(tools: list[str], problems: list[str], seeds: int, n_trials: int, pat
         lines.append("")
     lines.append("## summary (median final regret)")
     for tool in tools:
-        if not tool.startswith("tunelab:"):
+        if not tool.startswith("tunelab:") or not any(t == tool for t, _ in finals):
             continue
         wins = [
             p

@@ -88,13 +88,21 @@ def _write(directory: Path) -> Path:
     return path
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian chromium at /usr/bin/chromium")
     directory = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
-    port = 18230
+    port = _free_port()
     created = subprocess.run([TUNELAB, "create", "-c", str(_write(directory)), "--port", str(port), "--id", "uie2e"],
                              check=False, env=env, capture_output=True, text=True, timeout=120)
     if created.returncode != 0:

@@ -39,6 +39,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# One free port per role, chosen when the module loads (the API takes a port number, as NNI's does).
+PORTS = {name: _free_port() for name in ("run", "resume", "update")}
+
+
 def _quickstart(project: Path, trials: int) -> Experiment:
     """NNI's documented pattern, verbatim except for the import line."""
     experiment = Experiment("local")
@@ -77,9 +89,9 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
     project = Path(shutil.copytree(PROJECT, tmp_path / "project"))
     experiment = _quickstart(project, trials=3)
     try:
-        assert experiment.run(18320) is True
+        assert experiment.run(PORTS['run']) is True
         assert experiment.get_status() == "DONE"
-        assert experiment.port == 18320
+        assert experiment.port == PORTS['run']
         assert experiment.id
         jobs = experiment.list_trial_jobs()
         assert len(jobs) == 3
@@ -130,12 +142,12 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
         viewer.stop()
 
     resumed = Experiment(None, exp_id)
-    resumed.resume(18322, wait_completion=False)
+    resumed.resume(PORTS['resume'], wait_completion=False)
     try:
         resumed.update_max_trial_number(5)
         assert resumed._wait_completion() is True
         assert len(resumed.list_trial_jobs()) == 5
-        connected = Experiment.connect(18322)
+        connected = Experiment.connect(PORTS['resume'])
         assert connected.id == exp_id
         assert connected.get_status() == "DONE"
         connected.close()  # lets go of the manager without stopping it
@@ -181,7 +193,7 @@ def test_update_max_experiment_duration(tmp_path: Path, home: Path) -> None:
     project = Path(shutil.copytree(PROJECT, tmp_path / "project"))
     experiment = _quickstart(project, trials=1)
     try:
-        assert experiment.run(18324) is True
+        assert experiment.run(PORTS['update']) is True
         experiment.update_max_experiment_duration("1h")
         assert experiment.get_experiment_profile()["config"]["maxExperimentDuration"] == "1h"
     finally:

@@ -154,6 +154,8 @@ def test_bad_config(live: Live, overrides: Any, needles: list[str]) -> None:
     path = live.lab.write("bad.yml", yaml.safe_dump(data))
     assert_cli_error(invoke(live.lab, "run", str(path), "--port", "18599"), 2, needles)
     assert live.stored() == before
+    # no half-made experiment is left behind (an unknown tuner name is found after the directory exists)
+    assert sorted(p.name for p in live.lab.home.iterdir() if p.is_dir()) == [EXP]
 
 
 def test_config_file_that_is_not_yaml(live: Live) -> None:

@@ -7,6 +7,7 @@ the lock makes sure only one manager writes to an experiment.
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,8 +69,10 @@ def create_session(
     root.mkdir(parents=True, exist_ok=True)
     exp_id = _paths.validate_experiment_id(experiment_id) if experiment_id else _paths.new_experiment_id(root)
     exp_dir = _paths.experiment_dir(root, exp_id)
+    existed = exp_dir.exists()
     lock = ManagerLock(exp_dir)
     lock.acquire(exp_id)
+    store: ExperimentStore | None = None
     try:
         store = open_store(store_location(config.storage, exp_dir), exp_id)
         if config.storage:
@@ -87,7 +90,13 @@ def create_session(
         session = Session(exp_id, exp_dir, store, config, Mode.CREATE, lock=lock)
         session.manager = _build_manager(session, seed=seed, resumed_trials=0, keep_serving=keep_serving)
     except BaseException:
+        # A config error found while building (an unknown tuner or assessor name) must not leave a
+        # half-made experiment behind; a directory that existed before is never removed.
+        if store is not None:
+            store.close()
         lock.release()
+        if not existed:
+            shutil.rmtree(exp_dir, ignore_errors=True)
         raise
     return session
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 
 from tunelab.trial import TrialState
 
@@ -35,7 +36,12 @@ def test_reattached_trial_keeps_reporting_and_loses_no_value(lab: Lab) -> None:
     config = lab.config(trial="trial.py", trialConcurrency=1, maxTrialNumber=1)
     port = free_port()
     assert lab.create(config, "att", port=port).returncode == 0
-    pid = int(wait_for(lambda: lab.manager_info("att"), 60, "manager.json")["pid"])
+    info = wait_for(lambda: lab.manager_info("att"), 60, "manager.json")
+    pid = int(info["pid"])
+    # Localhost by default: bound to 127.0.0.1 alone (another loopback address is refused), no token.
+    assert (info["host"], info["token"]) == ("127.0.0.1", None)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.2", port)) != 0
     wait_for(lambda: _count(lab, "att") >= 5, 60, "the first values")
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not pid_alive(pid), 30, "the manager to die")

@@ -2,9 +2,10 @@
 
 The rule follows our quality benchmark (``benchmarks/quality.py``) and the peers' evidence (Optuna's
 AutoSampler, Watanabe 2023): a Gaussian process wins on small budgets over flat spaces of numeric
-parameters (few categorical ones included); TPE wins on conditional (nested) or mostly categorical spaces
-and stays cheap for long runs. So: GP while the space is flat, mostly numeric and the history is at most
-``gp_max_trials`` trials long; TPE otherwise (it reads the same history, so the switch loses nothing).
+parameters (with our one-hot coding, up to half categorical ones included: the ``mixed`` problem); TPE wins
+on conditional (nested) or mostly categorical spaces and stays cheap for long runs. So: GP while the space
+is flat, at most half categorical and the history is shorter than ``gp_max_trials``; TPE otherwise (it
+reads the same history, so the switch loses nothing).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from tunelab.tuners._tpe import TpeTuner
 
 
 def prefers_gp(space: SearchSpace) -> bool:
-    """True when a GP suits ``space``: no nested choices and at most a third of the dims categorical."""
+    """True when a GP suits ``space``: no nested choices and at most half of the dims categorical
+    (choice and randint; the GP codes them one-hot)."""
     dims = space.dims
     if not dims or any(dim.parent is not None for dim in dims):
         return False
     categorical = sum(dim.categorical for dim in dims)
-    return 3 * categorical <= len(dims)
+    return 2 * categorical <= len(dims)
 
 
 class AutoTuner(Tuner):

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.reliability.harness import LAB_ENV, Lab
 
 from tunelab.config import parse_config
 from tunelab.manager import _manager, create_session
 from tunelab.trial import Trial, TrialState
-
-from tests.reliability.harness import LAB_ENV, Lab
 
 PRELUDE = """
 import os, signal, subprocess, sys, time

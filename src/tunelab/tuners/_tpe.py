@@ -36,7 +36,7 @@ _LIARS = ("best", "worst", "mean")
 #: Share of the history in the good set when ``gamma`` is not given (Watanabe 2023's linear rule, 0.15).
 _LINEAR_GAMMA = 0.15
 #: Above this many bad observations the bad density is fitted to a seeded random subset of this size.
-_MAX_BAD_COMPONENTS = 512
+_MAX_BAD_COMPONENTS = 256
 #: Categorical dims with more options than this are modelled univariately even in multivariate mode.
 _JOINT_CATEGORICAL_LIMIT = 256
 #: Weight the good observations by their improvement over the split threshold (else uniformly).

@@ -168,5 +168,5 @@ def test_bad_density_is_capped_for_long_histories() -> None:
     model = tuner._fit(history)
     assert model is not None
     assert model.joint is not None
-    assert len(model.joint[1].weights) == 512 + 1
+    assert len(model.joint[1].weights) == 256 + 1
     assert space.contains(tuner.suggest(history)) == []

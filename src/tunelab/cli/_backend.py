@@ -8,22 +8,19 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-
 from tunelab.base import ConflictError, ErrorCode, NotFoundError, TunelabError
-from tunelab.manager import (
-    ManagerInfo,
+from tunelab.manager._lock import ManagerInfo, read_info
+from tunelab.manager._paths import find_experiment_dir
+from tunelab.manager._queries import (
     best_json,
     best_trial,
     counts,
     export_csv,
     export_records,
-    find_experiment_dir,
     optimize_mode_of,
-    read_info,
-    trial_json,
 )
-from tunelab.server._security import TOKEN_HEADER
+from tunelab.manager._wire import trial_json
+from tunelab.server._constants import TOKEN_HEADER
 from tunelab.storage import ExperimentStore, open_store, recorded_storage
 
 
@@ -60,11 +57,15 @@ class LiveBackend:
     def __init__(self, experiment_id: str, info: ManagerInfo) -> None:
         self.experiment_id = experiment_id
         self.info = info
+        import httpx  # only commands that reach a live manager pay for it
+
         headers = {TOKEN_HEADER: info.token} if info.token else {}
         host = "127.0.0.1" if info.host in ("0.0.0.0", "::") else info.host
         self._client = httpx.Client(base_url=f"http://{host}:{info.port}", headers=headers, timeout=30.0)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self._client.request(method, f"/api/v1{path}", **kwargs)
         except httpx.HTTPError as exc:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from tunelab.manager import ManagerInfo, Mode, Session, clear_info, experiments_root, write_info
 from tunelab.server import AppContext, AppServer, ServerSettings, create_app
-from tunelab.server._security import is_loopback
+from tunelab.server._constants import is_loopback
 from tunelab.trial import ExperimentStatus
 
 

@@ -7,19 +7,23 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tunelab.base import TunelabError
 from tunelab.cli._common import app, console, err_console, handle_errors
-from tunelab.cli._host import host_session, server_settings
 from tunelab.cli._launch import report_error, report_ready, spawn_manager
-from tunelab.cli._progress import ProgressView
-from tunelab.config import ExperimentConfig, load_config
-from tunelab.manager import ManagerInfo, Mode, Session, create_session, experiments_root, open_session
-from tunelab.server import bind_socket
+from tunelab.manager._lock import ManagerInfo
+from tunelab.manager._mode import Mode
+from tunelab.manager._paths import experiments_root
 from tunelab.trial import ExperimentStatus
+
+# The config, manager and server packages load numpy, the tuners and the web framework (~1.5 s): commands
+# import them when they run, so `tunelab best` or `tunelab --help` start in a fraction of that.
+if TYPE_CHECKING:
+    from tunelab.config import ExperimentConfig
+    from tunelab.manager import Session
 
 PortOpt = Annotated[int, typer.Option("--port", "-p", help="Port of the web UI and REST API.")]
 HostOpt = Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs a token.")]
@@ -64,6 +68,8 @@ def run(
     storage: StorageOpt = None,
 ) -> None:
     """Run an experiment in the foreground with a live progress bar; exit 0 when it ends DONE."""
+    from tunelab.config import load_config
+
     cfg = _with_storage(load_config(config), storage)
     _print_v1_notice(cfg)
     status = run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
@@ -72,6 +78,10 @@ def run(
 
 def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
                    experiment_id: str | None = None, quiet: bool = False) -> ExperimentStatus:
+    from tunelab.cli._host import server_settings
+    from tunelab.manager import create_session
+    from tunelab.server import bind_socket
+
     cfg.validate()
     settings = server_settings(host, port, token)
     sock = bind_socket(host, port)  # before anything is stored: a taken port loses nothing
@@ -84,6 +94,9 @@ def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
 
 
 async def _host_with_progress(session: Session, sock: object, settings: object, *, quiet: bool) -> ExperimentStatus:
+    from tunelab.cli._host import host_session
+    from tunelab.cli._progress import ProgressView
+
     view = ProgressView(session, console=console, enabled=not quiet)
 
     def ready(info: ManagerInfo) -> None:
@@ -105,6 +118,8 @@ def create(
     storage: StorageOpt = None,
 ) -> None:
     """Start an experiment in a detached manager that keeps serving the UI until `tunelab stop`."""
+    from tunelab.config import load_config
+
     cfg = _with_storage(load_config(config), storage)
     _print_v1_notice(cfg)
     if foreground:
@@ -170,6 +185,10 @@ def view(
 
 def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str | None, foreground: bool) -> None:
     if foreground:
+        from tunelab.cli._host import server_settings
+        from tunelab.manager import open_session
+        from tunelab.server import bind_socket
+
         settings = server_settings(host, port, token)
         sock = bind_socket(host, port)
         try:
@@ -197,6 +216,10 @@ def serve_detached(
     token: Annotated[str | None, typer.Option("--token")] = None,
 ) -> None:
     """Internal: the detached manager process started by create/resume/view."""
+    from tunelab.cli._host import host_session, server_settings
+    from tunelab.manager import create_session, open_session
+    from tunelab.server import bind_socket
+
     try:
         settings = server_settings(host, port, token)
         sock = bind_socket(host, port)

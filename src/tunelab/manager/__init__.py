@@ -1,19 +1,66 @@
-"""The experiment loop and the sessions that open experiments for it (create, resume, view)."""
+"""The experiment loop and the sessions that open experiments for it (create, resume, view).
 
-from tunelab.manager._feed import ChangeFeed
-from tunelab.manager._lock import ManagerInfo, ManagerLock, clear_info, read_info, write_info
-from tunelab.manager._manager import ExperimentManager, trial_json
-from tunelab.manager._paths import experiments_root, validate_experiment_id
-from tunelab.manager._queries import (
-    best_json,
-    best_trial,
-    counts,
-    export_csv,
-    export_records,
-    optimize_mode_of,
-    ranked_trials,
-)
-from tunelab.manager._session import Mode, Session, create_session, find_experiment_dir, open_session
+Exports load on first use: the CLI's read commands need only the light modules (paths, lock, queries, wire
+shapes) and should not pay for importing the tuners and the runners.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tunelab.manager._feed import ChangeFeed
+    from tunelab.manager._lock import ManagerInfo, ManagerLock, clear_info, read_info, write_info
+    from tunelab.manager._manager import ExperimentManager
+    from tunelab.manager._mode import Mode
+    from tunelab.manager._paths import experiments_root, find_experiment_dir, validate_experiment_id
+    from tunelab.manager._queries import (
+        best_json,
+        best_trial,
+        counts,
+        export_csv,
+        export_records,
+        optimize_mode_of,
+        ranked_trials,
+    )
+    from tunelab.manager._session import Session, create_session, open_session
+    from tunelab.manager._wire import trial_json
+
+_LAZY = {
+    "ChangeFeed": "tunelab.manager._feed",
+    "ExperimentManager": "tunelab.manager._manager",
+    "ManagerInfo": "tunelab.manager._lock",
+    "ManagerLock": "tunelab.manager._lock",
+    "Mode": "tunelab.manager._mode",
+    "Session": "tunelab.manager._session",
+    "best_json": "tunelab.manager._queries",
+    "best_trial": "tunelab.manager._queries",
+    "clear_info": "tunelab.manager._lock",
+    "counts": "tunelab.manager._queries",
+    "create_session": "tunelab.manager._session",
+    "experiments_root": "tunelab.manager._paths",
+    "export_csv": "tunelab.manager._queries",
+    "export_records": "tunelab.manager._queries",
+    "find_experiment_dir": "tunelab.manager._paths",
+    "open_session": "tunelab.manager._session",
+    "optimize_mode_of": "tunelab.manager._queries",
+    "ranked_trials": "tunelab.manager._queries",
+    "read_info": "tunelab.manager._lock",
+    "trial_json": "tunelab.manager._wire",
+    "validate_experiment_id": "tunelab.manager._paths",
+    "write_info": "tunelab.manager._lock",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tunelab.manager' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ChangeFeed",

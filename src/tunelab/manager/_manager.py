@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import re
 import time
 from array import array
@@ -37,6 +36,9 @@ from tunelab.manager import _paths
 from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
+from tunelab.manager._wire import json_float as _json_float
+from tunelab.manager._wire import jsonable as _jsonable
+from tunelab.manager._wire import trial_json
 from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch
 from tunelab.runners._channel import LINE_BYTES_KEY
 from tunelab.space import SearchSpace, parse_search_space
@@ -820,47 +822,9 @@ def _require_positive_int(value: Any, field_name: str) -> None:
         raise InvalidInputError(f"{field_name}: must be a positive integer, got {value!r}")
 
 
-def _json_float(value: float | None) -> float | str | None:
-    if value is None or math.isfinite(value):
-        return value
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return str(value)
-
-
 def _metric_json(metric: Metric) -> dict[str, Any]:
     return {"trial_id": metric.trial_id, "kind": metric.kind.value, "sequence": metric.sequence,
             "value": _json_float(metric.value), "data": _jsonable(metric.data), "timestamp": metric.timestamp}
 
 
-def trial_json(trial: Trial) -> dict[str, Any]:
-    """The JSON shape of a trial in the REST API, the live feed and ``--json`` CLI output."""
-    return {
-        "id": trial.id,
-        "sequence": trial.sequence,
-        "status": trial.status.value,
-        "parameters": _jsonable(trial.parameters),
-        "source": trial.source.value,
-        "created_at": trial.created_at,
-        "started_at": trial.started_at,
-        "ended_at": trial.ended_at,
-        "duration": trial.duration,
-        "final": _json_float(trial.final),
-        "final_data": _jsonable(trial.final_data),
-        "message": trial.message,
-        "attempt": trial.attempt,
-        "pid": trial.pid,
-        "intermediate_count": trial.intermediate_count,
-        "latest_intermediate": _json_float(trial.latest_intermediate),
-    }
-
-
-__all__ = ["ExperimentManager", "NotFoundError", "trial_json"]
+__all__ = ["ExperimentManager", "NotFoundError"]

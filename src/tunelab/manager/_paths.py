@@ -8,7 +8,7 @@ import secrets
 import string
 from pathlib import Path
 
-from tunelab.base import InvalidInputError
+from tunelab.base import InvalidInputError, NotFoundError
 
 HOME_ENV = "TUNELAB_HOME"
 DEFAULT_ROOT = Path("~/tunelab-experiments")
@@ -60,3 +60,15 @@ def experiment_dir(root: Path, experiment_id: str) -> Path:
 
 def trial_dir(exp_dir: Path, trial_id: str) -> Path:
     return exp_dir / TRIALS_DIR / trial_id
+
+
+def find_experiment_dir(experiment_id: str, root: Path | None = None) -> Path:
+    validate_experiment_id(experiment_id)
+    base = root or experiments_root()
+    exp_dir = base / experiment_id
+    if not exp_dir.is_dir():
+        raise NotFoundError(
+            f"experiment {experiment_id!r} not found under {base}; `tunelab list --all` shows the known ones "
+            f"(set TUNELAB_HOME if your experiments live elsewhere)"
+        )
+    return exp_dir

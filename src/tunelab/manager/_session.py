@@ -11,27 +11,22 @@ import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor, create_assessor_from_config
-from tunelab.base import ConfigError, ConflictError, NotFoundError
+from tunelab.base import ConfigError, ConflictError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
 from tunelab.manager._lock import ManagerLock, read_info
 from tunelab.manager._manager import ExperimentManager
+from tunelab.manager._mode import Mode
+from tunelab.manager._paths import find_experiment_dir
 from tunelab.runners import GpuSlots, LocalRunner, Runner
 from tunelab.space import parse_search_space
 from tunelab.storage import ExperimentRecord, ExperimentStore, open_store, record_storage, recorded_storage
 from tunelab.trial import ExperimentStatus
 from tunelab.tuners import Tuner, create_tuner_from_config
-
-
-class Mode(str, Enum):
-    CREATE = "create"
-    RESUME = "resume"
-    VIEW = "view"
 
 
 @dataclass
@@ -137,18 +132,6 @@ def open_session(
             lock.release()
         raise
     return session
-
-
-def find_experiment_dir(experiment_id: str, root: Path | None = None) -> Path:
-    _paths.validate_experiment_id(experiment_id)
-    base = root or _paths.experiments_root()
-    exp_dir = base / experiment_id
-    if not exp_dir.is_dir():
-        raise NotFoundError(
-            f"experiment {experiment_id!r} not found under {base}; `tunelab list --all` shows the known ones "
-            f"(set TUNELAB_HOME if your experiments live elsewhere)"
-        )
-    return exp_dir
 
 
 def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_serving: bool) -> ExperimentManager:

@@ -1,7 +1,36 @@
-"""The HTTP layer: REST API, live updates and the static UI, built by :func:`create_app`."""
+"""The HTTP layer: REST API, live updates and the static UI, built by :func:`create_app`.
 
-from tunelab.server._app import create_app
-from tunelab.server._context import AppContext, ServerSettings
-from tunelab.server._serve import AppServer, PortInUseError, bind_socket
+Names load on first use, so a client that needs only :mod:`tunelab.server._constants` (the CLI) does not pay
+for importing the web framework.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tunelab.server._app import create_app
+    from tunelab.server._context import AppContext, ServerSettings
+    from tunelab.server._serve import AppServer, PortInUseError, bind_socket
+
+_LAZY = {
+    "AppContext": "tunelab.server._context",
+    "AppServer": "tunelab.server._serve",
+    "PortInUseError": "tunelab.server._serve",
+    "ServerSettings": "tunelab.server._context",
+    "bind_socket": "tunelab.server._serve",
+    "create_app": "tunelab.server._app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tunelab.server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["AppContext", "AppServer", "PortInUseError", "ServerSettings", "bind_socket", "create_app"]

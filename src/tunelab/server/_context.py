@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tunelab.base import ConflictError
-from tunelab.manager import ChangeFeed, ExperimentManager
+from tunelab.manager._feed import ChangeFeed
 from tunelab.storage import ExperimentStore, SqliteStore
+
+if TYPE_CHECKING:
+    from tunelab.manager import ExperimentManager
 
 
 @dataclass

@@ -9,18 +9,11 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tunelab.server._constants import PUBLIC_PATHS, TOKEN_COOKIE, TOKEN_HEADER
 from tunelab.server._context import ServerSettings
 from tunelab.server._errors import error_response
 
-TOKEN_HEADER = "x-tunelab-token"
-TOKEN_COOKIE = "tunelab_token"
-PUBLIC_PATHS = frozenset({"/api/v1/health"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def is_loopback(host: str) -> bool:
-    return host in _LOOPBACK or host.startswith("127.")
 
 
 def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:

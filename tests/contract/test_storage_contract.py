@@ -382,6 +382,22 @@ class TestStoreContract:
             final("t000", 0.8, data={"default": 0.8, "loss": 0.3})
         ]
 
+    def test_reset_metrics_forgets_an_attempt(self, ready: ExperimentStore) -> None:
+        ready.insert_trial(trial(0))
+        ready.insert_trial(trial(1))
+        ready.add_intermediates([periodical("t000", 0, 0.5), periodical("t000", 1, 0.6), periodical("t001", 0, 0.1)])
+        ready.set_final(final("t000", 0.9))
+        ready.reset_metrics("t000")
+        got = ready.get_trial("t000")
+        assert (got.final, got.final_data, got.intermediate_count, got.latest_intermediate) == (None, None, 0, None)
+        assert ready.get_metrics("t000") == []
+        assert [m.value for m in ready.get_metrics("t001")] == [0.1]  # other trials untouched
+        ready.add_intermediates([periodical("t000", 0, 0.2)])
+        assert ready.set_final(final("t000", 0.3)) is True  # the new attempt's final is accepted
+        assert ready.get_trial("t000").final == 0.3
+        with pytest.raises(NotFoundError):
+            ready.reset_metrics("ghost")
+
     def test_set_final_checks(self, ready: ExperimentStore) -> None:
         with pytest.raises(NotFoundError, match="ghost"):
             ready.set_final(final("ghost", 1.0))

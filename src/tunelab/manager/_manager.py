@@ -496,12 +496,21 @@ class ExperimentManager:
         return [m.value for m in self.store.get_metrics(trial_id, MetricKind.PERIODICAL)]
 
     def _requeue(self, trial: Trial, *, attempt: int, reason: str) -> None:
+        """Run the trial again with the same parameters, from scratch: the earlier attempt's metrics are
+        dropped from the store and its metrics file set aside, so the two attempts never mix."""
+        self._set_aside_metrics_file(trial)
         with self.store.transaction():
+            self.store.reset_metrics(trial.id)
             self.store.update_trial(trial.id, status=TrialState.WAITING, attempt=attempt, message=reason,
                                     clear_pid=True)
             self.store.add_event("trial_requeued", trial_id=trial.id, data={"attempt": attempt, "reason": reason})
         self._queue.appendleft(trial.id)
         self._publish_trial(self.store.get_trial(trial.id))
+
+    def _set_aside_metrics_file(self, trial: Trial) -> None:
+        path = self._metrics_path(trial.id)
+        with contextlib.suppress(FileNotFoundError):
+            path.rename(path.with_name(f"{path.stem}.attempt-{trial.attempt}{path.suffix}"))
 
     def _finish_waiting(self, trial: Trial, state: TrialState, message: str) -> None:
         with contextlib.suppress(ValueError):

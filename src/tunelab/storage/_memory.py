@@ -335,6 +335,14 @@ class MemoryStore:
                 stored[key] = (state.last_metric_id, _copy_metric(metric))
         return True
 
+    def reset_metrics(self, trial_id: str) -> None:
+        with self._transaction() as state:
+            trial = self._trial(state, trial_id)
+            state.metrics.pop(trial_id, None)
+            state.trials[trial_id] = replace(
+                trial, final=None, final_data=None, intermediate_count=0, latest_intermediate=None
+            )
+
     def get_metrics(self, trial_id: str, kind: MetricKind | None = None) -> list[Metric]:
         stored = self._read().metrics.get(trial_id, {})
         wanted = None if kind is None else MetricKind(kind).value

@@ -149,6 +149,11 @@ class ExperimentStore(Protocol):
         already; returns False (and changes nothing) in that case: the first final result wins."""
         ...
 
+    def reset_metrics(self, trial_id: str) -> None:
+        """Forget the trial's metrics and final result: it runs again from scratch (a retry, or a re-run
+        after a manager crash), so the earlier attempt's values must not mix with the new ones."""
+        ...
+
     def get_metrics(self, trial_id: str, kind: MetricKind | None = None) -> list[Metric]:
         """The trial's metrics ordered by kind then sequence."""
         ...

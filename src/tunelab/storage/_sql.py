@@ -491,6 +491,16 @@ class SqlStore(ABC):
             )
         return True
 
+    def reset_metrics(self, trial_id: str) -> None:
+        with self.transaction():
+            self._require_trials([trial_id])
+            self._execute("DELETE FROM metrics WHERE experiment_id = ? AND trial_id = ?", (self.experiment_id, trial_id))
+            self._execute(
+                "UPDATE trials SET final = NULL, final_data = NULL, intermediate_count = 0, "
+                "latest_intermediate = NULL WHERE experiment_id = ? AND id = ?",
+                (self.experiment_id, trial_id),
+            )
+
     def get_metrics(self, trial_id: str, kind: MetricKind | None = None) -> list[Metric]:
         where, params = "experiment_id = ? AND trial_id = ?", [self.experiment_id, trial_id]
         if kind is not None:

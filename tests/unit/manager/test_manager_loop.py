@@ -290,3 +290,22 @@ def test_resumed_tuner_warm_starts_from_history(tmp_path: Path) -> None:
     run(manager2)
     assert len(store.list_trials()) == 5
     assert len(manager2._history.finished) == 5
+
+
+def test_a_retried_trial_keeps_only_its_last_attempts_values(tmp_path: Path) -> None:
+    attempts: list[int] = []
+
+    def script(params: Mapping[str, Any]) -> Script:
+        attempts.append(1)
+        if len(attempts) == 1:
+            return Script(intermediates=[0.9, 0.8], final=0.7, returncode=1)  # reported, then failed
+        return Script(intermediates=[0.1, 0.2, 0.3], final=0.4)
+
+    manager, _, store = make_manager(tmp_path, script, maxTrialNumber=1, maxTrialRetries=1)
+    run(manager)
+    (trial,) = store.list_trials()
+    assert trial.status == TrialState.SUCCEEDED
+    assert trial.attempt == 1
+    assert trial.final == 0.4
+    assert [m.value for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)] == [0.1, 0.2, 0.3]
+    assert trial.intermediate_count == 3

@@ -39,7 +39,7 @@ class Cli:
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "tunelab.cli", *args], cwd=self.workdir, env=self.env, capture_output=True,
+            [sys.executable, "-m", "tunelab.cli", *args], check=False, cwd=self.workdir, env=self.env, capture_output=True,
             text=True, timeout=timeout,
         )
         if check and result.returncode != 0:

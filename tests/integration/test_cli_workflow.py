@@ -43,7 +43,7 @@ def test_run_best_export_and_trial_ls(cli: Cli) -> None:
     assert list(rows[0]) == ["x", "depth", "default", "loss", "trialJobId"]
 
     head = json.loads(cli("trial", "ls", exp, "--head", "2", "--json", check=True).stdout)
-    assert [t["id"] for t in head][0] == best["trial_id"]
+    assert head[0]["id"] == best["trial_id"]
     assert len(head) == 2
 
     shown = json.loads(cli("show", exp, "--json", check=True).stdout)
@@ -228,3 +228,15 @@ def test_ctrl_c_stops_a_foreground_run_cleanly(cli: Cli) -> None:
     shown = json.loads(cli("show", exp, "--json", check=True).stdout)
     assert shown["status"] == "STOPPED"
     assert {t["status"] for t in json.loads(cli("trial", "ls", exp, "--json", check=True).stdout)} == {"USER_CANCELED"}
+
+
+def test_without_a_tuner_the_auto_tuner_runs(cli: Cli) -> None:
+    config = cli.config(tuner=None, maxTrialNumber=4)
+    result = cli("run", str(config), "--port", str(free_port()))
+    assert result.returncode == 0, result.stderr
+    (exp,) = cli.experiments()
+    trials = json.loads(cli("trial", "ls", exp, "--json", check=True).stdout)
+    assert len(trials) == 4
+    assert all(t["status"] == "SUCCEEDED" for t in trials)
+    best = json.loads(cli("best", exp, check=True).stdout)
+    assert best["value"] == max(t["final"] for t in trials)  # Auto maximizes by default, as NNI's tuners do

@@ -199,13 +199,13 @@ class ExperimentConfig(ConfigBase):
             fix='list GPUs for the tuner, e.g. tunerGpuIndices: [0] or tunerGpuIndices: "0,1"',
         ),
     )
+    # Optional, unlike NNI: without one the manager uses the Auto tuner, which picks per search space.
     tuner: AlgorithmConfig | None = field(
         default=None,
         metadata=spec(
             check=_tuner,
             nested=load_algorithm,
-            required=True,
-            fix="set e.g. tuner: {name: TPE, classArgs: {optimize_mode: maximize}}",
+            fix="set e.g. tuner: {name: TPE, classArgs: {optimize_mode: maximize}}, or leave it out for Auto",
         ),
     )
     assessor: AlgorithmConfig | None = field(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor, create_assessor_from_config
-from tunelab.base import ConfigError, ConflictError
+from tunelab.base import ConflictError, StorageError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
 from tunelab.manager._lock import ManagerLock, read_info
@@ -24,7 +24,14 @@ from tunelab.manager._mode import Mode
 from tunelab.manager._paths import find_experiment_dir
 from tunelab.runners import GpuSlots, LocalRunner, Runner
 from tunelab.space import parse_search_space
-from tunelab.storage import ExperimentRecord, ExperimentStore, open_store, record_storage, recorded_storage
+from tunelab.storage import (
+    DB_FILENAME,
+    ExperimentRecord,
+    ExperimentStore,
+    open_store,
+    record_storage,
+    recorded_storage,
+)
 from tunelab.trial import ExperimentStatus
 from tunelab.tuners import Tuner, create_tuner_from_config
 
@@ -119,6 +126,7 @@ def open_session(
         lock.acquire(experiment_id)
     try:
         location = store_location(storage or recorded_storage(exp_dir), exp_dir)
+        _require_database(location, experiment_id)
         store = open_store(location, experiment_id, readonly=mode == Mode.VIEW)
         record = store.get_experiment()
         config = parse_config(dict(record.config))
@@ -134,11 +142,25 @@ def open_session(
     return session
 
 
+def _require_database(location: str | Path, experiment_id: str) -> None:
+    """Resume opens the database for writing, which would lay out an empty schema in a missing or empty
+    file; say plainly that there is nothing to resume instead (view and show report the same)."""
+    if not isinstance(location, Path):
+        return  # PostgreSQL: a missing experiment row is reported by get_experiment()
+    database = location / DB_FILENAME
+    if not database.is_file() or database.stat().st_size == 0:
+        raise StorageError(
+            f"experiment {experiment_id} has no database ({database} is missing or empty); nothing to resume "
+            f"or view. `tunelab delete {experiment_id}` removes the folder"
+        )
+
+
 def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_serving: bool) -> ExperimentManager:
     config = session.config
     space = parse_search_space(config.resolved_search_space())
     # A resumed tuner must not replay the proposals of its first run: same seed, different stream.
-    tuner = build_tuner(config, space, seed=seed if resumed_trials == 0 else _derive(seed, resumed_trials))
+    tuner = build_tuner(config, space, seed=seed if resumed_trials == 0 else _derive(seed, resumed_trials),
+                        experiment_dir=session.experiment_dir)
     assessor = build_assessor(config)
     manager_box: list[ExperimentManager] = []  # the runner's sink needs the manager, built just below
 
@@ -161,18 +183,19 @@ def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_ser
     return manager
 
 
-def build_tuner(config: ExperimentConfig, space: Any, *, seed: int) -> Tuner:
+def build_tuner(config: ExperimentConfig, space: Any, *, seed: int, experiment_dir: Path | None = None) -> Tuner:
     algorithm = config.tuner
     name = (algorithm.name if algorithm is not None else None) or "Auto"
     class_args: dict[str, Any] = dict(algorithm.class_args or {}) if algorithm is not None else {}
     if algorithm is not None and algorithm.class_name:
-        from tunelab import tuners
+        from tunelab.tuners import load_custom_tuner
 
-        loader = getattr(tuners, "load_custom_tuner", None)
-        if loader is None:
-            raise ConfigError("tuner.className: custom tuners are not supported yet; use a built-in tuner name")
-        return loader(algorithm.class_name, algorithm.code_directory, space, class_args, seed=seed)
+        code_dir = None if algorithm.code_directory is None else Path(algorithm.code_directory)
+        return load_custom_tuner(algorithm.class_name, code_dir, space, class_args, seed=seed)
     class_args.setdefault("seed", seed)
+    if experiment_dir is not None and name.lower() in ("pbt", "pbttuner"):
+        # NNI hands PBT the experiment's checkpoint directory; keep checkpoints with the experiment.
+        class_args.setdefault("all_checkpoint_dir", str(experiment_dir / "checkpoint"))
     return create_tuner_from_config(name, space, class_args)
 
 
@@ -181,12 +204,10 @@ def build_assessor(config: ExperimentConfig) -> Assessor | None:
     if algorithm is None or not (algorithm.name or algorithm.class_name):
         return None
     if algorithm.class_name:
-        from tunelab import assessors
+        from tunelab.assessors import load_custom_assessor
 
-        loader = getattr(assessors, "load_custom_assessor", None)
-        if loader is None:
-            raise ConfigError("assessor.className: custom assessors are not supported yet; use a built-in name")
-        return loader(algorithm.class_name, algorithm.code_directory, dict(algorithm.class_args or {}))
+        code_dir = None if algorithm.code_directory is None else Path(algorithm.code_directory)
+        return load_custom_assessor(algorithm.class_name, code_dir, dict(algorithm.class_args or {}))
     return create_assessor_from_config(algorithm.name or "", dict(algorithm.class_args or {}))
 
 

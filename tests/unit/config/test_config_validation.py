@@ -187,11 +187,11 @@ def test_missing_platform() -> None:
     assert message.startswith("trainingService.platform: required")
 
 
-def test_missing_training_service_and_tuner() -> None:
+def test_missing_training_service_is_required_but_a_missing_tuner_means_auto() -> None:
     message = error_of(minimal(trainingService=_DROP, tuner=_DROP))
     assert "trainingService: required" in message
-    assert "tuner: required" in message
-    assert message.startswith("the experiment config has 2 problems:")
+    assert "tuner" not in message  # no tuner: the manager uses Auto
+    assert parse_config(minimal(tuner=_DROP)).tuner is None
 
 
 def test_use_annotation_is_not_supported() -> None:

@@ -35,7 +35,9 @@ def test_dumps_is_read_back_by_json(value: Any) -> None:
 def test_non_finite_numbers_round_trip() -> None:
     text = _json_lite.dumps({"a": math.nan, "b": math.inf, "c": -math.inf})
     loaded = json.loads(text)
-    assert math.isnan(loaded["a"]) and loaded["b"] == math.inf and loaded["c"] == -math.inf
+    assert math.isnan(loaded["a"])
+    assert loaded["b"] == math.inf
+    assert loaded["c"] == -math.inf
     assert math.isnan(_json_lite.loads(text)["a"])
 
 

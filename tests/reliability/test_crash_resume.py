@@ -14,12 +14,6 @@ CI_PLANS = ["after_spawn:2", "metric_write:6", "random:1.5", "trial_end_write:1"
             "before_spawn:2"]
 
 
-# Known bug, open: about one run in three, one intermediate value of a trial that was running across the
-# kills (always a middle step, e.g. step 10 of 12) is missing from the store after the resumes. Every other
-# invariant holds. The test keeps running in CI so the bug stays visible; strict=False because it is
-# intermittent. Remove the mark with the fix.
-@pytest.mark.xfail(strict=False, reason="intermittent: one intermediate value of a re-attached trial lost "
-                   "across manager kills (open bug, see the issue-6 note)")
 def test_manager_killed_at_each_fault_point_resumes_without_loss(lab: Lab) -> None:
     report = run_with_kills(lab, CI_PLANS, max_trials=14)  # room for every plan to fire
     print(f"\ncrash-resume (CI): {report}")

@@ -16,7 +16,6 @@ _log = logging.getLogger(__name__)
 _MAX_LINE = 2_000_000  # above the trial API's 1 MB metric limit
 _CHUNK = 256 * 1024
 #: Added to each message handed to the sink: the size of its line, newline included.
-LINE_BYTES_KEY = "_line_bytes"
 
 
 def channel_address(experiment_dir: Path) -> str:
@@ -104,7 +103,4 @@ class MetricChannel:
             _log.warning("ignoring a malformed line on the trial channel: %r", line[:200])
             return
         if isinstance(message, dict) and "trial" in message:
-            # The exact byte count lets the manager keep its read position in the trial's metrics file,
-            # which holds the same lines, without reading them back (see ExperimentManager._ingest).
-            message[LINE_BYTES_KEY] = len(line) + 1
             self._sink(message)

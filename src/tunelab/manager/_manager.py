@@ -39,7 +39,7 @@ from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metri
 from tunelab.manager._wire import json_float as _json_float
 from tunelab.manager._wire import jsonable as _jsonable
 from tunelab.manager._wire import trial_json
-from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch
+from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch, describe_exit
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
@@ -808,9 +808,7 @@ def _observation(trial: Trial, *, value: float | None = None, intermediate: tupl
 
 def _failure_message(exit_info: TrialExit) -> str:
     """``exited with code 3: <last stderr line>``, then the last lines of stderr (the trial's own words)."""
-    from tunelab.runners._local import _describe
-
-    head = f"exited with {_describe(exit_info.returncode)}"
+    head = f"exited with {describe_exit(exit_info.returncode)}"
     if exit_info.message:
         head = exit_info.message
     lines = [line.rstrip() for line in exit_info.stderr_tail.splitlines() if line.strip()]

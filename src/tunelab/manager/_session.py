@@ -83,7 +83,7 @@ def create_session(
         record = ExperimentRecord(
             id=exp_id,
             name=config.experiment_name,
-            config=_config_for_storage(config),
+            config=config.to_dict(),
             status=ExperimentStatus.INITIALIZED,
             created_at=time.time(),
             extra={"tuner_seed": seed, "experiment_dir": str(exp_dir)},
@@ -256,6 +256,3 @@ def _tuner_seed(config: ExperimentConfig) -> int:
 def _derive(seed: int, salt: int) -> int:
     return (seed * 1_000_003 + salt * 7_919) % (2**31)
 
-
-def _config_for_storage(config: ExperimentConfig) -> dict[str, Any]:
-    return config.to_dict()

@@ -4,7 +4,7 @@ from tunelab.runners._channel import MetricChannel, channel_address
 from tunelab.runners._dask import DaskRunner, dask_runner_from_config
 from tunelab.runners._gpu import GpuInfo, GpuSlots, detect_gpus
 from tunelab.runners._local import STDERR, STDOUT, TRIAL_LOG, LocalRunner
-from tunelab.runners._protocol import MetricSink, Runner, RunningHandle, TrialExit, TrialLaunch
+from tunelab.runners._protocol import MetricSink, Runner, RunningHandle, TrialExit, TrialLaunch, describe_exit
 
 __all__ = [
     "STDERR",
@@ -22,5 +22,6 @@ __all__ = [
     "TrialLaunch",
     "channel_address",
     "dask_runner_from_config",
+    "describe_exit",
     "detect_gpus",
 ]

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from tunelab.base import ConfigError
 from tunelab.runners import _dask_worker
 from tunelab.runners._gpu import detect_gpus
-from tunelab.runners._local import STDERR, LocalRunner, _describe, _log_line, _tail
-from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch
+from tunelab.runners._local import STDERR, LocalRunner, _log_line, _tail
+from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
 from tunelab.trial_api import _env
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ class DaskRunner:
             self._attempts.pop(handle.trial_id, None)
             self._by_token.pop(attempt.token, None)
         reason = self._killed.pop(handle.trial_id, "")
-        _log_line(attempt.trial_dir, f"exited with {_describe(returncode)}"
+        _log_line(attempt.trial_dir, f"exited with {describe_exit(returncode)}"
                   + (f" ({reason or message})" if reason or message else ""))
         return TrialExit(trial_id=handle.trial_id, returncode=returncode,
                          stderr_tail=_tail(attempt.trial_dir / STDERR), message=reason or message)

@@ -14,7 +14,7 @@ from tunelab.runners import _process
 from tunelab.runners._bytecode import ensure_trial_bytecode
 from tunelab.runners._channel import MetricChannel, channel_address
 from tunelab.runners._gpu import GpuSlots
-from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch
+from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
 from tunelab.trial_api import _env
 
 STDOUT, STDERR, TRIAL_LOG = "stdout", "stderr", "trial.log"
@@ -113,7 +113,7 @@ class LocalRunner:
             self._gpu_slots.release(handle.gpus)
         trial_dir = Path(handle.extra.get("trial_dir", "."))
         reason = self._killed.pop(handle.trial_id, "")
-        _log_line(trial_dir, f"exited with {_describe(returncode)}" + (f" ({reason})" if reason else ""))
+        _log_line(trial_dir, f"exited with {describe_exit(returncode)}" + (f" ({reason})" if reason else ""))
         return TrialExit(trial_id=handle.trial_id, returncode=returncode,
                          stderr_tail=_tail(trial_dir / STDERR), message=reason)
 
@@ -181,24 +181,6 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _describe(returncode: int | None) -> str:
-    if returncode is None:
-        return "unknown status"
-    if returncode < 0:
-        return f"signal {_signal_name(-returncode)}"
-    if 128 < returncode <= 128 + 64:
-        # The shell ran the command as a child and reports its death by signal N as 128 + N.
-        return f"code {returncode} (signal {_signal_name(returncode - 128)})"
-    return f"code {returncode}"
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(number)
 
 
 def _tail(path: Path, limit: int = _TAIL_BYTES) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,3 +84,22 @@ class Runner(Protocol):
     def channel_env(self) -> Mapping[str, str]:
         """Environment variables a trial needs to reach this runner's metric channel."""
         ...
+
+
+def describe_exit(returncode: int | None) -> str:
+    """How a process ended, in words: ``code 3``, ``signal SIGKILL``, ``code 139 (signal SIGSEGV)``."""
+    if returncode is None:
+        return "unknown status"
+    if returncode < 0:
+        return f"signal {_signal_name(-returncode)}"
+    if 128 < returncode <= 128 + 64:
+        # The shell ran the command as a child and reports its death by signal N as 128 + N.
+        return f"code {returncode} (signal {_signal_name(returncode - 128)})"
+    return f"code {returncode}"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)

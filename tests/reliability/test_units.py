@@ -12,8 +12,7 @@ import pytest
 from tunelab.manager import _faults
 from tunelab.manager._ingest import MetricsFileTail, to_metric
 from tunelab.manager._manager import _failure_message
-from tunelab.runners import TrialExit
-from tunelab.runners._local import _describe
+from tunelab.runners import TrialExit, describe_exit
 from tunelab.trial import MetricKind
 
 
@@ -93,10 +92,10 @@ def test_failure_message_prefers_the_trials_own_words_over_the_shell() -> None:
 
 
 def test_describe_names_signals() -> None:
-    assert _describe(-signal.SIGKILL) == "signal SIGKILL"
-    assert _describe(128 + signal.SIGSEGV) == "code 139 (signal SIGSEGV)"
-    assert _describe(3) == "code 3"
-    assert _describe(None) == "unknown status"
+    assert describe_exit(-signal.SIGKILL) == "signal SIGKILL"
+    assert describe_exit(128 + signal.SIGSEGV) == "code 139 (signal SIGSEGV)"
+    assert describe_exit(3) == "code 3"
+    assert describe_exit(None) == "unknown status"
 
 
 def test_fault_plan_parsing_and_firing(monkeypatch: pytest.MonkeyPatch) -> None:

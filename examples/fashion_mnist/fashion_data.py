@@ -2,9 +2,13 @@
 
 Where the files come from, first match wins:
 
-1. the ``data_dir`` argument (``--data-dir`` of the scripts) or ``$FASHION_MNIST_DIR``;
-2. ``/usr/share/datasets/fashion-mnist/`` (Debian's ``dataset-fashion-mnist`` package);
-3. a download of the four original files into ``~/.cache/fashion-mnist/`` (needs network access).
+1. the ``data_dir`` argument (``--data-dir`` of the scripts): when given, only there;
+2. otherwise ``$FASHION_MNIST_DIR``, then ``/usr/share/datasets/fashion-mnist/`` (Debian's
+   ``dataset-fashion-mnist`` package), then ``~/.cache/fashion-mnist/``;
+3. otherwise a download of the four original files into ``~/.cache/fashion-mnist/`` (needs network access).
+
+An explicit ``data_dir`` never falls back: a wrong ``--data-dir`` is an error, not a silent switch to whatever
+copy the machine happens to have.
 
 Each directory may hold the files plain (``train-images-idx3-ubyte``) or gzipped (``...-ubyte.gz``).
 """
@@ -52,15 +56,23 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 
 def find_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The first directory holding all four files; downloads them when none does."""
-    candidates = [Path(p).expanduser() for p in (data_dir, os.environ.get("FASHION_MNIST_DIR")) if p]
-    candidates += [SYSTEM_DIR, CACHE_DIR]
-    for directory in candidates:
-        if all(_locate(directory, name) for name in FILES.values()):
-            return directory
+    """The directory holding all four files: ``data_dir`` alone when given, else the first default that has them
+    (downloading them when none does)."""
     if data_dir:
+        directory = Path(data_dir).expanduser()
+        if _complete(directory):
+            return directory
         raise FileNotFoundError(f"{data_dir}: the Fashion-MNIST IDX files ({', '.join(FILES.values())}) are not there")
+    env_dir = os.environ.get("FASHION_MNIST_DIR")
+    candidates = [Path(env_dir).expanduser()] if env_dir else []
+    for directory in [*candidates, SYSTEM_DIR, CACHE_DIR]:
+        if _complete(directory):
+            return directory
     return download(CACHE_DIR)
+
+
+def _complete(directory: Path) -> bool:
+    return all(_locate(directory, name) for name in FILES.values())
 
 
 def download(directory: Path) -> Path:

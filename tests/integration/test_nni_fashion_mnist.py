@@ -68,6 +68,19 @@ def test_idx_round_trip(tmp_path: Path) -> None:
         data.find_dir(tmp_path)
 
 
+def test_explicit_data_dir_never_falls_back(idx_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine that has the data installed (Debian's dataset-fashion-mnist, $FASHION_MNIST_DIR, the cache)
+    must not turn a wrong --data-dir into a silent success, nor change what this suite sees."""
+    data = _fashion_data()
+    monkeypatch.setattr(data, "SYSTEM_DIR", idx_dir)
+    monkeypatch.setattr(data, "CACHE_DIR", idx_dir)
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(idx_dir))
+    with pytest.raises(FileNotFoundError, match="IDX files"):
+        data.find_dir(tmp_path)
+    assert data.find_dir() == idx_dir
+    assert data.find_dir(idx_dir) == idx_dir
+
+
 def test_baseline_trial_and_best_params_scripts(idx_dir: Path, tmp_path: Path) -> None:
     env = _env(idx_dir, tmp_path / "home")
     baseline = _run("mnist_without_nni.py", env)

@@ -6,6 +6,13 @@
 #   pytest -m postgres tests/contract/test_storage_contract.py
 #   scripts/start-test-postgres.sh stop
 #
+# or, to run one command with a server that is stopped and removed when the command ends (however it ends),
+# unless the server was already running before (then it is left as it was):
+#
+#   scripts/start-test-postgres.sh run bash scripts/test.sh
+#
+# `run` exports TUNELAB_TEST_POSTGRES_URL to the command, runs the command without PostgreSQL (with a note)
+# when no server can be started, and exits with the command's status.
 # The cluster is for tests only: trust authentication, fsync off, bound to 127.0.0.1. If no PostgreSQL
 # binaries are found, the Debian `postgresql` package is installed with apt-get (needs root or sudo).
 # Settings: TUNELAB_PG_PORT (54329), TUNELAB_PG_DIR (/tmp/tunelab-pg-<port>), TUNELAB_PG_DB (tunelab_test).
@@ -30,6 +37,29 @@ find_bin() {
     fi
     echo "$dir"
 }
+
+if [ "${1:-start}" = "run" ]; then
+    shift
+    [ "$#" -gt 0 ] || { log "run: give the command to run"; exit 2; }
+    # Something already listening on the port is a server this command did not start: leave it running.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then started_here=0; else started_here=1; fi
+    if [ "$started_here" -eq 1 ]; then
+        # The trap holds because the command runs as this shell's child (an exec would drop it).
+        trap 'bash "$0" stop >/dev/null 2>&1 || true' EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+    fi
+    if url="$(bash "$0" start)"; then
+        export TUNELAB_TEST_POSTGRES_URL="$url"
+    else
+        log "note: PostgreSQL could not be started; PostgreSQL tests will be skipped"
+    fi
+    set +e
+    "$@"
+    status=$?
+    set -e
+    exit "$status"
+fi
 
 BIN="$(find_bin)"
 if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then

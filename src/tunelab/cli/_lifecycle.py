@@ -148,11 +148,16 @@ def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
         Path(config_path).unlink(missing_ok=True)
 
 
-def _print_started(info: ManagerInfo, experiment_id: str | None = None) -> None:
+def _print_started(info: ManagerInfo, experiment_id: str | None = None, *, runs_trials: bool = True) -> None:
     exp = experiment_id or info.experiment_id
     url = info.url + (f"?token={info.token}" if info.token else "")
     console.print(f"[green]Experiment started[/]: {exp or ''}")
     console.print(f"Web UI: {url}")
+    from tunelab.manager._interpreter import interpreter_note
+
+    note = interpreter_note() if runs_trials else None
+    if note:
+        console.print(note, markup=False, highlight=False)
     if exp:
         console.print(f"Stop it with: tunelab stop {exp}")
 
@@ -202,7 +207,7 @@ def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str 
     if token:
         args += ["--token", token]
     info = spawn_manager(args, experiments_root() / "_managers.log")
-    _print_started(info, experiment_id)
+    _print_started(info, experiment_id, runs_trials=mode == Mode.RESUME)
 
 
 @app.command("_serve", hidden=True)

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
+from tunelab.manager._interpreter import interpreter_note
 from tunelab.trial import TrialState
 
 RENDER_INTERVAL_S = 0.2
@@ -29,6 +30,9 @@ class ProgressView:
     def announce(self, info: ManagerInfo) -> None:
         url = info.url + (f"?token={info.token}" if info.token else "")
         self._console.print(f"Experiment [bold]{info.experiment_id}[/] - web UI: {url}")
+        note = interpreter_note()
+        if note and self._session.manager is not None:
+            self._console.print(note, markup=False, highlight=False)
 
     def start(self) -> None:
         if not self._enabled:

@@ -239,11 +239,14 @@ def _gpu_indices(value: Any) -> list[int] | None:
 
 
 def _compat_env() -> Mapping[str, str]:
+    from tunelab.manager._interpreter import venv_path_env
+
+    env = venv_path_env()  # trials' `python3` is the interpreter running tunelab (its venv, if any)
     try:
         from tunelab.compat import trial_environment
     except ImportError:
-        return {}
-    return trial_environment()
+        return env
+    return {**env, **trial_environment()}
 
 
 def _tuner_seed(config: ExperimentConfig) -> int:

@@ -67,9 +67,12 @@ def print_json(data: Any) -> None:
 
 def resolve_experiment_id(experiment_id: str | None) -> str:
     """The given id, or the only running experiment when none is given (nnictl's convenience)."""
-    if experiment_id:
-        return experiment_id
     from tunelab.manager import experiments_root, read_info
+
+    if experiment_id is not None:  # an empty id is a mistake, not "the running one"
+        from tunelab.manager._paths import validate_experiment_id
+
+        return validate_experiment_id(experiment_id)
 
     root = experiments_root()
     running = [d.name for d in sorted(root.iterdir()) if d.is_dir() and read_info(d) is not None] if root.is_dir() else []

@@ -110,6 +110,9 @@ def trial_ls(
     """List trials (with --head/--tail: completed trials ranked by the default metric)."""
     if head is not None and tail is not None:
         raise InvalidInputError("--head and --tail: give only one of them")
+    for option, count in (("--head", head), ("--tail", tail)):
+        if count is not None and count < 1:
+            raise InvalidInputError(f"{option}: must be a positive number of trials, got {count}")
     backend = connect(resolve_experiment_id(experiment_id))
     try:
         trials = backend.trials()
@@ -151,8 +154,9 @@ def trial_kill(
 
 @app.command()
 @handle_errors
-def best(experiment_id: IdArg = None) -> None:
-    """The best trial as JSON: parameters, value, trial_id, sequence_id."""
+def best(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
+    """The best trial as JSON: parameters, value, trial_id, sequence_id (``--json`` is accepted, as by every
+    data command; the output is JSON either way)."""
     backend = connect(resolve_experiment_id(experiment_id))
     try:
         result = backend.best()

@@ -139,7 +139,7 @@ def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
     args = ["--mode", "create", "--config", config_path, "--port", str(port), "--host", host]
     if token:
         args += ["--token", token]
-    if experiment_id:
+    if experiment_id is not None:  # "" too: the manager refuses it rather than picking a fresh id
         args += ["--id", experiment_id]
     root = experiments_root(cfg.experiment_working_directory)
     try:

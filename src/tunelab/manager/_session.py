@@ -69,7 +69,8 @@ def create_session(
     config.validate()
     root = _paths.experiments_root(config.experiment_working_directory)
     root.mkdir(parents=True, exist_ok=True)
-    exp_id = _paths.validate_experiment_id(experiment_id) if experiment_id else _paths.new_experiment_id(root)
+    exp_id = (_paths.validate_experiment_id(experiment_id) if experiment_id is not None
+              else _paths.new_experiment_id(root))
     exp_dir = _paths.experiment_dir(root, exp_id)
     existed = exp_dir.exists()
     lock = ManagerLock(exp_dir)

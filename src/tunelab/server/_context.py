@@ -29,6 +29,22 @@ class ServerSettings:
         hosts = {self.host, "127.0.0.1", "localhost", "[::1]", *self.extra_allowed_hosts}
         return {h.lower() for h in hosts} | {f"{h.lower()}:{self.port}" for h in hosts}
 
+    @property
+    def allowed_origins(self) -> set[str]:
+        """The UI's own origins, exact scheme, host and port: the only pages that may change state.
+        A bare host name is another origin (port 80), so it is never one of them unless the UI is on 80."""
+        hosts = {_url_host(h) for h in (self.host, "127.0.0.1", "localhost", "::1", *self.extra_allowed_hosts)}
+        origins = {f"http://{h}:{self.port}" for h in hosts}
+        if self.port == 80:  # browsers leave the default port out of the Origin header
+            origins |= {f"http://{h}" for h in hosts}
+        return origins
+
+
+def _url_host(host: str) -> str:
+    """``host`` as it appears in a URL (IPv6 addresses bracketed), lower-cased."""
+    host = host.lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
 
 @dataclass
 class AppContext:

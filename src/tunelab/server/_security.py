@@ -18,6 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     allowed = settings.allowed_hosts
+    origins = settings.allowed_origins
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         host = (request.headers.get("host") or "").lower()
@@ -27,9 +28,10 @@ def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable
                 f"Host header {host!r} is not served here; open http://{settings.host}:{settings.port}/",
             )
         origin = request.headers.get("origin")
-        if request.method not in SAFE_METHODS and origin is not None and _origin_host(origin) not in allowed:
+        if request.method not in SAFE_METHODS and origin is not None and _normal_origin(origin) not in origins:
             # A page on another site may POST to a loopback server without any token (a "simple" request
-            # needs no CORS preflight); browsers always name the page's origin on such requests.
+            # needs no CORS preflight); browsers always name the page's origin on such requests. Only the
+            # UI's exact origin passes: any other port or scheme on the same host is another site.
             return error_response(
                 403, "forbidden",
                 f"Origin {origin!r} may not change this experiment; use the tunelab UI at "
@@ -49,10 +51,9 @@ def security_middleware(settings: ServerSettings) -> Callable[[Request, Callable
     return guard
 
 
-def _origin_host(origin: str) -> str:
-    """``host[:port]`` of an Origin header (``null`` and malformed origins give '' and are refused)."""
-    scheme, _, rest = origin.partition("://")
-    return rest.lower().rstrip("/") if scheme in ("http", "https") and rest else ""
+def _normal_origin(origin: str) -> str:
+    """An Origin header lower-cased without a trailing slash (``null`` never matches an allowed origin)."""
+    return origin.strip().lower().rstrip("/")
 
 
 def _token_ok(request: Request, token: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import signal
@@ -40,9 +41,12 @@ async def host_session(
         if session.mode != Mode.VIEW else session.experiment_dir.parent,
         manager=session.manager,
     )
+    # The port really bound (``--port 0`` lets the system choose): the Host and Origin guards, the pointer
+    # file the CLI reads and the printed URL must all name it, or every client is refused.
+    port = sock.getsockname()[1]
+    settings = dataclasses.replace(settings, port=port)
     server = AppServer(create_app(context, settings), sock)
     await server.start()
-    port = sock.getsockname()[1]
     url = f"http://{settings.host if ':' not in settings.host else '[' + settings.host + ']'}:{port}/"
     info = ManagerInfo(experiment_id=session.experiment_id, pid=os.getpid(), host=settings.host, port=port, url=url, mode=session.mode.value,
                        started_at=time.time(), token=settings.token)

@@ -16,6 +16,7 @@ from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
     console,
+    err_console,
     fmt_duration,
     fmt_value,
     handle_errors,
@@ -234,10 +235,12 @@ def update(
     body: dict[str, Any] = {field: _update_value(what.lower(), value)}
     backend = _live(experiment_id)
     try:
-        backend.request("PATCH", "/experiment", json=body)
+        answer = backend.request("PATCH", "/experiment", json=body)
     finally:
         backend.close()
     console.print(f"updated {field} of {experiment_id}")
+    for warning in answer.get("warnings", []) if isinstance(answer, dict) else []:
+        err_console.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 def _update_value(what: str, value: str) -> Any:

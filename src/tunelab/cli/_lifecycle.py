@@ -50,11 +50,19 @@ def _with_storage(config: ExperimentConfig, storage: str | None) -> ExperimentCo
     return config
 
 
-def _print_v1_notice(config: ExperimentConfig) -> None:
+def _print_notices(config: ExperimentConfig) -> None:
+    """What the user should know before the experiment starts: a converted v1 config, an oversized
+    concurrency."""
     converted = getattr(config, "converted_from_v1_yaml", None)
     if converted:
         err_console.print("[yellow]This is an NNI v1 config; it was converted. The v2 equivalent:[/]")
         err_console.print(converted, markup=False, highlight=False)
+    from tunelab.manager._capacity import concurrency_warning
+
+    config.validate()  # the warning reads checked values; the caller would validate next anyway
+    warning = concurrency_warning(config)
+    if warning:
+        err_console.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 @app.command()
@@ -71,7 +79,7 @@ def run(
     from tunelab.config import load_config
 
     cfg = _with_storage(load_config(config), storage)
-    _print_v1_notice(cfg)
+    _print_notices(cfg)
     status = run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
     raise typer.Exit(exit_code_for(status))
 
@@ -121,7 +129,7 @@ def create(
     from tunelab.config import load_config
 
     cfg = _with_storage(load_config(config), storage)
-    _print_v1_notice(cfg)
+    _print_notices(cfg)
     if foreground:
         raise typer.Exit(exit_code_for(run_foreground(cfg, port=port, host=host, token=token,
                                                       experiment_id=experiment_id)))

@@ -3,13 +3,14 @@ and NNI's Python attribute API (``ExperimentConfig('local')``, ``config.tuner.na
 
 from tunelab.config._algorithm import AlgorithmConfig, CustomAlgorithmConfig
 from tunelab.config._duration import parse_duration
-from tunelab.config._experiment import LOG_LEVELS, ExperimentConfig
+from tunelab.config._experiment import LOG_LEVELS, MAX_TRIAL_CONCURRENCY, ExperimentConfig
 from tunelab.config._loader import ConfigWarning, load_config, parse_config
 from tunelab.config._training_service import PLATFORMS, DaskConfig, LocalConfig, TrainingServiceConfig
 from tunelab.config._v1 import convert_v1
 
 __all__ = [
     "LOG_LEVELS",
+    "MAX_TRIAL_CONCURRENCY",
     "PLATFORMS",
     "AlgorithmConfig",
     "ConfigWarning",

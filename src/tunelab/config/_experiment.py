@@ -39,6 +39,9 @@ from tunelab.config._training_service import (
 )
 
 LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
+# More trials at once than any one manager can hold: each is a process (or a Dask task) with open files and a
+# metric channel. A typo of extra digits is refused here rather than launching thousands of processes.
+MAX_TRIAL_CONCURRENCY = 1000
 STORAGE_SCHEMES = ("postgresql://", "postgres://")
 _DURATION_FIX = 'write seconds or a number with s, m, h or d, e.g. "30m" or "0.5h"'
 
@@ -137,7 +140,9 @@ class ExperimentConfig(ConfigBase):
     trial_concurrency: int | None = field(
         default=None,
         metadata=spec(
-            check=integer(1), required=True, fix="set how many trials run at once, e.g. trialConcurrency: 2"
+            check=integer(1, MAX_TRIAL_CONCURRENCY),
+            required=True,
+            fix="set how many trials run at once, e.g. trialConcurrency: 2",
         ),
     )
     trial_gpu_number: int | None = field(

@@ -97,12 +97,14 @@ def resolve_path(value: Any, base_dir: Path | None) -> str:
 # --- checks -------------------------------------------------------------------------------------------
 
 
-def integer(minimum: int) -> Check:
+def integer(minimum: int, maximum: int | None = None) -> Check:
     rule = f"must be an integer >= {minimum}" if minimum != 1 else "must be an integer > 0"
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise Invalid(rule)
+        if maximum is not None and value > maximum:
+            raise Invalid(f"must be at most {maximum}")
         return value
 
     return check
@@ -138,9 +140,13 @@ def choice(*options: str) -> Check:
 
 
 def duration(value: Any) -> Any:
-    """Keep the duration as written ("2h" reads better in the UI); only check that it parses."""
-    if _seconds_or_none(value) is None:
+    """Keep the duration as written ("2h" reads better in the UI); only check that it parses and is
+    positive (a zero limit would end every trial, or the experiment, at once: remove the key for none)."""
+    seconds = _seconds_or_none(value)
+    if seconds is None:
         raise Invalid("must be a duration: seconds, or a number with unit s, m, h or d")
+    if seconds <= 0:
+        raise Invalid("must be a duration greater than zero (remove the key for no limit)")
     return value
 
 

@@ -161,9 +161,22 @@ class ExperimentManager:
     async def wait_closed(self) -> None:
         await self._done.wait()
 
-    def update_concurrency(self, value: int) -> None:
+    def update_concurrency(self, value: int) -> str | None:
+        """Change ``trialConcurrency``; returns a warning when local trials would outnumber the machine."""
+        from tunelab.config import MAX_TRIAL_CONCURRENCY
+        from tunelab.manager._capacity import concurrency_warning
+
         _require_positive_int(value, "trialConcurrency")
+        if value > MAX_TRIAL_CONCURRENCY:
+            raise InvalidInputError(
+                f"trialConcurrency: at most {MAX_TRIAL_CONCURRENCY} trials may run at once, got {value}"
+            )
         self._update_config(trial_concurrency=value)
+        warning = concurrency_warning(self.config, value)
+        if warning:
+            _log.warning("%s", warning)
+            self.store.add_event("warning", data={"message": warning})
+        return warning
 
     def update_max_trial_number(self, value: int) -> None:
         _require_positive_int(value, "maxTrialNumber")
@@ -172,7 +185,12 @@ class ExperimentManager:
     def update_max_duration(self, value: str | int | float) -> None:
         from tunelab.config import parse_duration
 
-        parse_duration(value, field="maxExperimentDuration")  # validates; raises ConfigError
+        # validates (raises ConfigError); zero would end the experiment at once, as in the config check
+        if parse_duration(value, field="maxExperimentDuration") <= 0:
+            raise InvalidInputError(
+                f"maxExperimentDuration: must be a duration greater than zero, got {value!r}; "
+                'write e.g. "30m" or "2h"'
+            )
         self._update_config(max_experiment_duration=value)
 
     def update_search_space(self, space_dict: Mapping[str, Any]) -> None:

@@ -23,6 +23,7 @@ def test_exported_names_are_pinned() -> None:
     assert len(set(tunelab.config.__all__)) == len(tunelab.config.__all__)
     assert set(tunelab.config.__all__) == {
         "LOG_LEVELS",
+        "MAX_TRIAL_CONCURRENCY",
         "PLATFORMS",
         "AlgorithmConfig",
         "ConfigWarning",

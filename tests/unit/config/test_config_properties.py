@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tunelab.config import parse_config
 
 durations = st.one_of(
-    st.integers(0, 10**6),
-    st.builds(lambda n, u: f"{n}{u}", st.integers(0, 1000), st.sampled_from(["s", "m", "h", "d", ""])),
+    st.integers(1, 10**6),
+    st.builds(lambda n, u: f"{n}{u}", st.integers(1, 1000), st.sampled_from(["s", "m", "h", "d", ""])),
 )
 algorithms = st.fixed_dictionaries(
     {"name": st.sampled_from(["TPE", "Random", "Anneal", "Evolution"])},

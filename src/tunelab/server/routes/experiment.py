@@ -111,15 +111,17 @@ async def update_experiment(update: ExperimentUpdate, context: AppContext = Depe
         raise InvalidInputError(
             "body: name at least one of trialConcurrency, maxTrialNumber, maxExperimentDuration, searchSpace"
         )
+    warnings: list[str] = []
     if update.searchSpace is not None:
         manager.update_search_space(update.searchSpace)
     if update.trialConcurrency is not None:
-        manager.update_concurrency(update.trialConcurrency)
+        warning = manager.update_concurrency(update.trialConcurrency)
+        warnings += [warning] if warning else []
     if update.maxTrialNumber is not None:
         manager.update_max_trial_number(update.maxTrialNumber)
     if update.maxExperimentDuration is not None:
         manager.update_max_duration(update.maxExperimentDuration)
-    return experiment_json(context)
+    return {**experiment_json(context), **({"warnings": warnings} if warnings else {})}
 
 
 @router.post("/experiment/stop")

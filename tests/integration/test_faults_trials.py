@@ -4,6 +4,8 @@ is in its message, and no process of it survives. Real processes, a real SQLite 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from tests.reliability.harness import LAB_ENV, Lab
 
 from tunelab.config import parse_config
 from tunelab.manager import _manager, create_session
+from tunelab.runners._containment import Containment
 from tunelab.trial import Trial, TrialState
 
 PRELUDE = """
@@ -53,11 +56,30 @@ CASES: dict[str, str] = {
     ),
 }
 
+# Daemons that also drop their environment: no trial id to find them by, only the trial's cgroup holds them.
+# Each writes its pid beside the trial so the test can check it died (and kill it if it did not).
+ENVLESS_CASES: dict[str, str] = {
+    "new_session_empty_env": (
+        "p = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(3600)'], start_new_session=True, env={})\n"
+        "open(case + '.pid', 'w').write(str(p.pid)); api.report_final_result(0.5)"
+    ),
+    "double_fork_execve_empty_env": (
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        open(case + '.pid', 'w').write(str(os.getpid()))\n"
+        "        os.execve('/bin/sleep', ['sleep', '3600'], {})\n"
+        "    os._exit(0)\n"
+        "os.wait(); time.sleep(0.2); api.report_final_result(0.5)"
+    ),
+}
+
 
 def _trial_source() -> str:
     branches = "\n".join(
         f"{'if' if i == 0 else 'elif'} case == {name!r}:\n" + "\n".join("    " + line for line in body.splitlines())
-        for i, (name, body) in enumerate(CASES.items())
+        for i, (name, body) in enumerate({**CASES, **ENVLESS_CASES}.items())
     )
     return PRELUDE + branches + "\n"
 
@@ -127,6 +149,34 @@ def test_every_trial_fault_ends_in_the_right_state_and_leaves_no_process(lab: La
     flood = lab.home / "faults" / "trials" / trials["stdout_flood"].id / "stdout"
     assert flood.stat().st_size == 100 * 1024 * 1024
     assert lab.leaked() == [], "a trial process (or its child or daemon) survived"
+
+
+def _cgroups_usable() -> bool:
+    containment = Containment.open()
+    if containment is None:
+        return False
+    containment.close()
+    return True
+
+
+@pytest.mark.skipif(not _cgroups_usable(),
+                    reason="needs a writable cgroup v2 hierarchy (root, or a delegated systemd user session)")
+def test_daemons_without_the_trial_environment_die_with_the_trial(lab: Lab) -> None:
+    trials = run_experiment(lab, list(ENVLESS_CASES))
+    assert {case: t.status for case, t in trials.items()} == dict.fromkeys(ENVLESS_CASES, TrialState.SUCCEEDED)
+    pids = {case: int((lab.code / f"{case}.pid").read_text()) for case in ENVLESS_CASES}
+    survivors = {case: pid for case, pid in pids.items() if _alive(pid)}
+    for pid in survivors.values():
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == {}, "a daemon with an empty environment outlived its trial"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def test_failed_trial_is_retried_with_the_same_parameters(lab: Lab) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from tunelab.runners import _process
 from tunelab.runners._bytecode import ensure_trial_bytecode
 from tunelab.runners._channel import MetricChannel, channel_address
+from tunelab.runners._containment import Containment, cgroup_of, enter_command, kill_cgroup
 from tunelab.runners._gpu import GpuSlots
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
 from tunelab.trial_api import _env
@@ -26,8 +27,10 @@ class LocalRunner:
 
     Each trial gets its own session (process group), ``stdout``/``stderr`` files and a ``trial.log`` of
     its life in its directory. Kill sends SIGTERM to the group, then SIGKILL after the grace period, and
-    finally kills every process still carrying the trial's id in its environment (daemons that left the
-    group). GPU slots follow NNI: ``CUDA_VISIBLE_DEVICES`` is '' for ``trialGpuNumber: 0``.
+    finally kills what the trial left outside its group (daemons that called ``setsid()``): everything in the
+    trial's cgroup where cgroups are writable (:mod:`tunelab.runners._containment`), else every process
+    still carrying the trial's id in its environment. GPU slots follow NNI: ``CUDA_VISIBLE_DEVICES`` is ''
+    for ``trialGpuNumber: 0``.
     """
 
     def __init__(
@@ -43,13 +46,17 @@ class LocalRunner:
         self._shell = shell
         self._processes: dict[str, asyncio.subprocess.Process] = {}
         self._killed: dict[str, str] = {}
+        self._containment: Containment | None = None
 
     async def open(self) -> None:
         ensure_trial_bytecode()
+        self._containment = Containment.open()
         await self._channel.open()
 
     async def close(self) -> None:
         await self._channel.close()
+        if self._containment is not None:
+            self._containment.close()
 
     def channel_env(self) -> Mapping[str, str]:
         return {_env.CHANNEL: f"unix:{self._channel.address}"}
@@ -76,11 +83,15 @@ class LocalRunner:
                 gpus = allocated
             env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpus)
         launch.trial_dir.mkdir(parents=True, exist_ok=True)
+        command = launch.command
+        cgroup = self._containment.prepare(launch.trial_id) if self._containment is not None else None
+        if cgroup is not None:
+            command = enter_command(cgroup, command)
         stdout = open(launch.trial_dir / STDOUT, "ab")  # noqa: SIM115 - handed to the child, closed below
         stderr = open(launch.trial_dir / STDERR, "ab")  # noqa: SIM115
         try:
             process = await asyncio.create_subprocess_exec(
-                self._shell, "-c", launch.command,
+                self._shell, "-c", command,
                 cwd=launch.code_dir, env=env, stdin=asyncio.subprocess.DEVNULL,
                 stdout=stdout, stderr=stderr, start_new_session=True,
             )
@@ -94,8 +105,10 @@ class LocalRunner:
         self._processes[launch.trial_id] = process
         _log_line(launch.trial_dir, f"started pid {process.pid}: {launch.command}"
                   + (f" (CUDA_VISIBLE_DEVICES={env['CUDA_VISIBLE_DEVICES']})" if launch.gpu_number is not None else ""))
-        return RunningHandle(trial_id=launch.trial_id, pid=process.pid, gpus=gpus,
-                             extra={"trial_dir": str(launch.trial_dir), "env": dict(launch.env)})
+        extra: dict[str, object] = {"trial_dir": str(launch.trial_dir), "env": dict(launch.env)}
+        if cgroup is not None:
+            extra["cgroup"] = str(cgroup)
+        return RunningHandle(trial_id=launch.trial_id, pid=process.pid, gpus=gpus, extra=extra)
 
     async def wait(self, handle: RunningHandle) -> TrialExit:
         process = self._processes.get(handle.trial_id)
@@ -132,11 +145,24 @@ class LocalRunner:
 
     def adopt(self, trial_id: str, pid: int, trial_dir: Path, env: Mapping[str, str]) -> RunningHandle:
         """Handle for a trial process started by an earlier manager (re-attach on resume)."""
-        return RunningHandle(trial_id=trial_id, pid=pid, extra={"trial_dir": str(trial_dir), "env": dict(env)})
+        extra: dict[str, object] = {"trial_dir": str(trial_dir), "env": dict(env)}
+        cgroup = cgroup_of(pid)
+        if cgroup is not None:
+            extra["cgroup"] = str(cgroup)
+        return RunningHandle(trial_id=trial_id, pid=pid, extra=extra)
 
 
 def _kill_strays(handle: RunningHandle) -> None:
-    """SIGKILL every process that carries the trial's and the experiment's ids in its environment."""
+    """SIGKILL what the trial left: its cgroup's processes, else those carrying its ids in their environment."""
+    cgroup = handle.extra.get("cgroup")
+    if cgroup:
+        directory = Path(cgroup)
+        kill_cgroup(directory)
+        if directory.parent.name != f"tunelab-{os.getpid()}":
+            # An earlier manager's folder, emptied by its last adopted trial (busy while others still run).
+            with contextlib.suppress(OSError):
+                directory.parent.rmdir()
+        return
     env = handle.extra.get("env", {})
     trial_id = env.get(_env.TRIAL_ID)
     experiment_id = env.get(_env.EXPERIMENT_ID)

@@ -133,27 +133,53 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page that fails the test on any JavaScript error or dialog (an XSS would raise one)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def _open(browser: Any, **context_args: Any) -> tuple[Any, Any, list[str]]:
+    """A page in a new context, recording JavaScript errors and dialogs. ``page.confirm_answer`` (default
+    True) is how the page answers a confirm(): tests of "asks first" set it to False to cancel."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context_args})
     page = context.new_page()
     errors: list[str] = []
     dialogs: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.confirm_answer = True
 
     def on_dialog(dialog: Any) -> None:
         dialogs.append(f"{dialog.type}: {dialog.message}")
-        if dialog.type == "confirm":
+        if dialog.type == "confirm" and page.confirm_answer:
             dialog.accept()
         else:
             dialog.dismiss()
 
     page.on("dialog", on_dialog)
     page.dialogs = dialogs
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that fails the test on any JavaScript error or dialog (an XSS would raise one)."""
+    context, page, errors = _open(browser)
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """``open_page(viewport={...}, color_scheme="dark")``: pages with other context settings (a phone,
+    dark mode); each fails the test on a JavaScript error like ``page``."""
+    opened: list[tuple[Any, list[str]]] = []
+
+    def make(**context_args: Any) -> Any:
+        context, page, errors = _open(browser, **context_args)
+        opened.append((context, errors))
+        return page
+
+    yield make
+    for context, _ in opened:
+        context.close()
+    for _, errors in opened:
+        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def screenshot(page: Any, name: str) -> None:

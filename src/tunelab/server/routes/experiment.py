@@ -55,7 +55,8 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
     record = store.get_experiment()
     manager = context.manager
     status = manager.status.value if manager is not None else record.status.value
-    elapsed = manager.elapsed if manager is not None else record.elapsed
+    # The manager's clock runs while it waits after DONE; the run's time is what was stored when it ended.
+    elapsed = manager.elapsed if manager is not None and manager.status.is_active else record.elapsed
     config = dict(manager.config.to_dict()) if manager is not None else dict(record.config)
     mode = optimize_mode_of(config)
     best = store.best_trial(maximize=mode == "maximize")

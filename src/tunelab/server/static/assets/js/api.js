@@ -1,6 +1,8 @@
 // The REST client. Errors come back in the server's one shape {"error": {code, message, status}} and are
 // thrown as ApiError carrying that message, so every page shows the server's own explanation.
 
+import { markData, markLost } from './connection.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -25,7 +27,15 @@ export async function api(path, { method = 'GET', body, params } = {}) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(url, init);
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    // fetch rejects only when no answer came at all: the manager is gone (or the network is).
+    markLost();
+    throw new ApiError(0, 'unreachable', 'Cannot reach the manager. The page reconnects by itself when it is back.');
+  }
+  markData();
   const type = response.headers.get('content-type') || '';
   const data = type.includes('json') ? await response.json() : await response.text();
   if (!response.ok) {

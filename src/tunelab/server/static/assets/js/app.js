@@ -1,8 +1,10 @@
 // The single-page shell: a hash router over the pages and one live-update stream (server-sent events)
 // whose change batches are handed to the current page, which patches only what changed.
 
-import { h, mount } from './dom.js';
+import { h, mount, clearToast, fmtTime } from './dom.js';
 import { disposeAll } from './charts.js';
+import { connection, isOnline, markData, markLost, onConnectionChange } from './connection.js';
+import { initTheme } from './theme.js';
 import * as overview from './pages/overview.js';
 import * as trials from './pages/trials.js';
 import * as trial from './pages/trial.js';
@@ -32,6 +34,7 @@ async function navigate() {
   const { path, query } = parseHash();
   if (current && current.dispose) current.dispose();
   current = null;
+  clearToast();
   disposeAll();
   const root = document.getElementById('app');
   const match = routes.find(([pattern]) => pattern.test(path));
@@ -47,15 +50,16 @@ async function navigate() {
   try {
     current = await page.render(root, { args, query });
   } catch (error) {
-    mount(root, h('div', { class: 'error-box' }, String(error.message || error)));
+    mount(root, h('div', { class: 'error-box', 'data-testid': 'page-error' }, String(error.message || error)));
   }
 }
 
 function connect() {
   const indicator = document.getElementById('live-indicator');
   const source = new EventSource('/api/v1/events');
-  source.addEventListener('hello', () => { indicator.textContent = 'live'; indicator.classList.add('on'); });
+  source.addEventListener('hello', () => { indicator.textContent = 'live'; indicator.classList.add('on'); markData(); });
   source.addEventListener('changes', (event) => {
+    markData();
     const batch = JSON.parse(event.data);
     stats.batches += 1;
     stats.changes += batch.length;
@@ -70,8 +74,44 @@ function connect() {
     }
     if (current && current.onChanges) current.onChanges(batch);
   });
-  source.onerror = () => { indicator.textContent = 'reconnecting'; indicator.classList.remove('on'); };
+  source.onerror = () => { indicator.textContent = 'reconnecting'; indicator.classList.remove('on'); markLost(); };
 }
+
+// While the manager is away: a banner saying how old the data is, and every action refused (buttons
+// marked data-action are disabled by CSS, and this capture listener stops keyboard activation too).
+function showConnection({ online, lastDataAt, lostAt }) {
+  const banner = document.getElementById('offline-banner');
+  document.body.classList.toggle('offline', !online);
+  banner.hidden = online;
+  if (!online) {
+    const last = lastDataAt ? fmtTime(lastDataAt / 1000) : 'never';
+    mount(banner, h('strong', {}, 'Lost the connection to the manager'),
+      ` at ${fmtTime(lostAt / 1000)}. Showing data from ${last}. Actions are disabled; reconnecting by itself…`);
+  }
+}
+onConnectionChange((info) => {
+  showConnection(info);
+  if (info.online) navigate(); // back: redraw the current page from fresh data
+});
+document.addEventListener('click', (event) => {
+  if (!isOnline() && event.target.closest && event.target.closest('[data-action]')) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+document.addEventListener('submit', (event) => {
+  if (!isOnline()) { event.preventDefault(); event.stopImmediatePropagation(); }
+}, true);
+showConnection(connection());
+// Skip links name an element id; following them as links would change the hash route instead.
+document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('[data-skip]');
+  if (!link) return;
+  event.preventDefault();
+  const target = document.getElementById(link.dataset.skip);
+  if (target) { if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1'); target.focus(); target.scrollIntoView({ block: 'start' }); }
+});
+initTheme(() => navigate());
 
 window.addEventListener('hashchange', navigate);
 navigate();

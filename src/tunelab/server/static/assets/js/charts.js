@@ -3,6 +3,7 @@
 // these functions only map it onto chart options. Tooltips are HTML strings, so every value is escaped.
 
 import { escapeHtml, fmtNumber } from './dom.js';
+import { currentTheme } from './theme.js';
 
 let loading = null;
 const live = new Set();
@@ -17,7 +18,8 @@ export async function chartOn(el) {
   const echarts = await loadECharts();
   const existing = echarts.getInstanceByDom(el);
   if (existing) return existing;
-  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  // ECharts takes its colours at init: a theme change re-renders the page, which makes new charts.
+  const chart = echarts.init(el, currentTheme() === 'dark' ? 'dark' : null, { renderer: 'canvas' });
   live.add(chart);
   return chart;
 }
@@ -29,27 +31,34 @@ export function disposeAll() {
 
 window.addEventListener('resize', () => { for (const chart of live) chart.resize(); });
 
-const BASE = { animation: false, textStyle: { fontFamily: 'system-ui, sans-serif' } };
+const BASE = { animation: false, backgroundColor: 'transparent', textStyle: { fontFamily: 'system-ui, sans-serif' } };
+const STATUS_COLORS = { SUCCEEDED: '#2f9e44', FAILED: '#e03131', RUNNING: '#1c7ed6', EARLY_STOPPED: '#f08c00', USER_CANCELED: '#868e96', SYS_CANCELED: '#5c5f66' };
 const GRID = { left: 64, right: 24, top: 36, bottom: 48 };
 
 function tip(rows) {
   return rows.map(([k, v]) => `${escapeHtml(k)}: <b>${escapeHtml(v)}</b>`).join('<br>');
 }
 
-export async function historyChart(el, data, { onPick } = {}) {
+export async function historyChart(el, data, { onPick, logY = false } = {}) {
   const chart = await chartOn(el);
   const points = data.points.sequence.map((s, i) => [s, data.points.value[i], data.points.trial_id[i]]);
   const best = data.best.sequence.map((s, i) => [s, data.best.value[i], data.best.trial_id[i]]);
+  // A log scale only where every value is positive; otherwise ECharts would drop points silently.
+  const canLog = points.length > 0 && points.every((p) => p[1] > 0);
+  // Where the best value was first reached (the step line carries it on to the last trial).
+  const top = best.length ? best.find((p) => p[1] === best[best.length - 1][1]) : null;
   chart.setOption({
     ...BASE,
     legend: { data: ['final', 'best so far'], top: 4 },
     tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[2]], ['#', p.data[0]], [p.seriesName, fmtNumber(p.data[1])]]) },
     grid: { ...GRID, bottom: 56 },
     xAxis: { type: 'value', name: 'trial #', nameLocation: 'end', nameGap: 8, min: 'dataMin', max: 'dataMax' },
-    yAxis: { type: 'value', name: 'final', scale: true },
+    yAxis: { type: logY && canLog ? 'log' : 'value', name: logY && canLog ? 'final (log)' : 'final', scale: true },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 6 }],
     series: [
-      { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' } },
+      { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' },
+        // The best trial, marked where it was found.
+        markPoint: top ? { symbol: 'pin', symbolSize: 44, data: [{ name: 'best', coord: [top[0], top[1]], value: fmtNumber(top[1], 4) }], label: { fontSize: 10 }, itemStyle: { color: '#e8590c' } } : undefined },
       { name: 'final', type: 'scatter', data: points, symbolSize: points.length > 2000 ? 4 : 7, z: 3, large: points.length > 2000, itemStyle: { color: '#1c7ed6', opacity: 0.75 } },
     ],
   }, true);
@@ -75,7 +84,9 @@ export async function parallelChart(el, data, { onSelect } = {}) {
     ...BASE,
     parallel: { left: 48, right: 72, top: 40, bottom: 24, parallelAxisDefault: { realtime: false } },
     parallelAxis: dims,
-    visualMap: { show: true, min, max, dimension: metricDim, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 120, calculable: false, precision: 3 },
+    // The colour bar names its ends, so a colour reads as a value.
+    visualMap: { show: true, min, max, dimension: metricDim, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 120, itemWidth: 12,
+      calculable: true, precision: 3, text: [fmtNumber(max, 3), fmtNumber(min, 3)], textGap: 6, formatter: (v) => fmtNumber(v, 3) },
     series: [{ type: 'parallel', data: data.rows, lineStyle: { width: 1, opacity: 0.45 }, inactiveOpacity: 0.03, activeOpacity: 0.9, progressive: 500, smooth: false }],
   }, true);
   chart.off('axisareaselected');
@@ -98,11 +109,13 @@ export async function curvesChart(el, curves, { title } = {}) {
     title: title ? { text: title, textStyle: { fontSize: 13 } } : undefined,
     legend: many ? { show: false } : { type: 'scroll', orient: 'vertical', right: 0, top: 24 },
     tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.seriesName], ['step', p.data[0]], ['value', fmtNumber(p.data[1])]]) },
-    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28, min: 'dataMin' },
+    // Steps are whole numbers: no 0.5 ticks.
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28, min: 'dataMin', minInterval: 1 },
     yAxis: { type: 'value', scale: true, name: 'intermediate' },
     dataZoom: [{ type: 'inside' }],
     series: curves.map((c) => ({
-      name: c.trial_id, type: 'line', showSymbol: c.sequence.length < 30, symbolSize: 4,
+      // A curve of one point has no line: draw its point large enough to see.
+      name: c.trial_id, type: 'line', showSymbol: c.sequence.length < 30, symbolSize: c.sequence.length <= 2 ? 9 : 4,
       data: c.sequence.map((s, i) => [s, c.value[i]]), lineStyle: { width: many ? 1 : 1.6 }, emphasis: { focus: 'series' },
     })),
   }, true);
@@ -112,27 +125,33 @@ export async function curvesChart(el, curves, { title } = {}) {
 export async function timelineChart(el, data) {
   const chart = await chartOn(el);
   const t0 = Math.min(...data.start);
-  const colors = { SUCCEEDED: '#2f9e44', FAILED: '#e03131', RUNNING: '#1c7ed6', EARLY_STOPPED: '#f08c00', USER_CANCELED: '#868e96', SYS_CANCELED: '#868e96' };
   const rows = data.start.map((s, i) => [data.sequence[i], s - t0, data.end[i] - t0, data.status[i], data.trial_id[i]]);
+  // One series per status present, so the legend names each colour.
+  const statuses = [...new Set(data.status)];
+  const renderItem = (params, api) => {
+    const start = api.coord([api.value(1), api.value(0)]);
+    const end = api.coord([api.value(2), api.value(0)]);
+    const height = Math.max(1, Math.min(8, api.size([0, 1])[1] * 0.8));
+    return { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: Math.max(1, end[0] - start[0]), height }, style: { fill: api.visual('color') } };
+  };
+  const labels = data.histogram.counts.map((_, i) => `${fmtNumber(data.histogram.edges[i], 3)}–${fmtNumber(data.histogram.edges[i + 1], 3)}s`);
   chart.setOption({
     ...BASE,
-    grid: [{ left: 64, right: '42%', top: 56, bottom: 40 }, { left: '64%', right: 16, top: 56, bottom: 40 }],
+    grid: [{ left: 64, right: '42%', top: 64, bottom: 40 }, { left: '64%', right: 16, top: 64, bottom: 56 }],
+    legend: { top: 22, left: 0, data: statuses, textStyle: { fontSize: 11 } },
     title: [{ text: 'timeline', left: '25%', top: 0, textStyle: { fontSize: 12 } }, { text: 'durations', left: '78%', top: 0, textStyle: { fontSize: 12 } }],
-    tooltip: { trigger: 'item', formatter: (p) => (p.seriesIndex === 0
+    tooltip: { trigger: 'item', formatter: (p) => (p.seriesType === 'custom'
       ? tip([['trial', p.data[4]], ['status', p.data[3]], ['duration', `${(p.data[2] - p.data[1]).toFixed(1)}s`]])
       : tip([['duration', p.name], ['trials', p.data]])) },
     xAxis: [{ type: 'value', name: 's since first start', nameLocation: 'middle', nameGap: 26, gridIndex: 0 },
-      { type: 'category', gridIndex: 1, data: data.histogram.counts.map((_, i) => `${fmtNumber(data.histogram.edges[i], 3)}–${fmtNumber(data.histogram.edges[i + 1], 3)}s`), axisLabel: { show: false } }],
-    yAxis: [{ type: 'value', name: 'trial #', scale: true, gridIndex: 0 }, { type: 'value', gridIndex: 1, name: 'trials' }],
+      // Bins labelled by their lower edge (the tooltip gives both); ECharts thins the labels to fit.
+      { type: 'category', gridIndex: 1, data: labels, name: 'duration (s)', nameLocation: 'middle', nameGap: 36,
+        axisLabel: { formatter: (value) => value.split('–')[0], rotate: 30, fontSize: 10 } }],
+    yAxis: [{ type: 'value', name: 'trial #', scale: true, gridIndex: 0, minInterval: 1 }, { type: 'value', gridIndex: 1, name: 'trials', minInterval: 1 }],
     series: [
-      { type: 'custom', xAxisIndex: 0, yAxisIndex: 0, data: rows, encode: { x: [1, 2], y: 0 },
-        renderItem: (params, api) => {
-          const start = api.coord([api.value(1), api.value(0)]);
-          const end = api.coord([api.value(2), api.value(0)]);
-          const height = Math.max(1, Math.min(8, api.size([0, 1])[1] * 0.8));
-          return { type: 'rect', shape: { x: start[0], y: start[1] - height / 2, width: Math.max(1, end[0] - start[0]), height }, style: { fill: colors[api.value(3)] || '#adb5bd' } };
-        } },
-      { type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: data.histogram.counts, barCategoryGap: '10%', itemStyle: { color: '#5b8def' } },
+      ...statuses.map((status) => ({ name: status, type: 'custom', xAxisIndex: 0, yAxisIndex: 0, data: rows.filter((r) => r[3] === status),
+        encode: { x: [1, 2], y: 0 }, itemStyle: { color: STATUS_COLORS[status] || '#adb5bd' }, renderItem })),
+      { type: 'bar', name: 'durations', xAxisIndex: 1, yAxisIndex: 1, data: data.histogram.counts, barCategoryGap: '10%', itemStyle: { color: '#5b8def' } },
     ],
   }, true);
   return chart;

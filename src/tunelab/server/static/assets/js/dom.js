@@ -57,9 +57,30 @@ export function fmtDuration(seconds) {
   if (seconds === null || seconds === undefined) return '—';
   const s = Math.max(0, seconds);
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.round((s % 86400) / 3600)}h`;
+  // Round once, then split: rounding each part on its own printed "3m 60s".
+  const whole = Math.round(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)}m ${whole % 60}s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 1440) return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  const hours = Math.round(s / 3600);
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+/** One number format for a whole column, so its values line up: fixed decimals enough for `digits`
+ * significant digits of the smallest magnitude, or scientific for every value when the column spans
+ * magnitudes fixed notation cannot show (a learning rate of 3e-4 beside 0.0045 no longer mixes styles). */
+export function columnFormatter(values, digits = 4) {
+  const numbers = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  const fractional = numbers.filter((v) => !Number.isInteger(v));
+  if (!fractional.length) return (v) => fmtNumber(v, digits);
+  const nonzero = numbers.filter((v) => v !== 0).map(Math.abs);
+  const small = Math.min(...nonzero);
+  const large = Math.max(...nonzero);
+  if (small < 1e-3 || large >= 1e6) {
+    return (v) => (typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v.toExponential(digits - 1) : fmtNumber(v, digits));
+  }
+  const decimals = Math.min(8, Math.max(0, digits - 1 - Math.floor(Math.log10(small))));
+  return (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(decimals) : fmtValue(v));
 }
 
 export function fmtTime(epoch) {
@@ -83,11 +104,18 @@ export function flatten(params, prefix = '', out = {}) {
 }
 
 let toastTimer = null;
+/** Drop the current toast: a page change must not carry the previous page's error along. */
+export function clearToast() {
+  clearTimeout(toastTimer);
+  const el = document.getElementById('toast');
+  if (el) el.replaceChildren();
+}
+
 export function toast(message, kind = 'info') {
   const el = document.getElementById('toast');
   mount(el, h('div', { class: `toast ${kind}` }, message));
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.replaceChildren(), kind === 'error' ? 8000 : 3000);
+  toastTimer = setTimeout(() => el.replaceChildren(), kind === 'info' ? 3000 : 8000);
 }
 
 /** Call fn at most once per `ms`, always with the latest call honoured (trailing edge). */

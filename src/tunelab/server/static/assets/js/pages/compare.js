@@ -19,11 +19,11 @@ export async function render(root, { query }) {
   const data = await api('/compare', { params: { trials: ids.join(',') } });
   const chartBox = h('div', { class: 'chart', 'data-testid': 'compare-chart' });
   mount(root, head,
-    h('table', { class: 'grid compare', 'data-testid': 'compare-table' },
+    h('div', { class: 'table-box' }, h('table', { class: 'grid compare', 'data-testid': 'compare-table' },
       h('thead', {}, h('tr', {}, h('th', {}, ''), data.trials.map((t) => h('th', {}, trialLink(t), ' ', statusBadge(t.status))))),
       h('tbody', {}, data.rows.map((row) => h('tr', { class: row.differs ? 'differs' : '' },
         h('th', {}, row.kind === 'metric' ? `metric ${row.key}` : row.key),
-        row.values.map((v) => h('td', {}, fmtValue(v))))))),
+        row.values.map((v) => h('td', {}, fmtValue(v)))))))),
     h('section', {}, h('h2', {}, 'Intermediate results'), chartBox));
   await curvesChart(chartBox, data.curves);
   return {};

@@ -7,7 +7,7 @@ export async function render(root) {
   const [list, current] = await Promise.all([api('/experiments'), api('/experiment')]);
   mount(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Experiments'), h('div', { class: 'muted' }, `${list.length} under this home directory`)),
-    h('table', { class: 'grid', 'data-testid': 'experiments-table' },
+    h('div', { class: 'table-box' }, h('table', { class: 'grid', 'data-testid': 'experiments-table' },
       h('thead', {}, h('tr', {}, ['id', 'name', 'status', 'best', 'trials', 'created', 'ended', 'manager'].map((c) => h('th', {}, c)))),
       h('tbody', {}, list.map((e) => h('tr', { class: e.id === current.id ? 'selected' : '' },
         h('td', {}, e.id === current.id ? h('a', { href: '#/' }, e.id) : e.id),
@@ -18,6 +18,6 @@ export async function render(root) {
         h('td', {}, fmtTime(e.created_at)),
         h('td', {}, fmtTime(e.ended_at)),
         h('td', {}, e.running && e.url && /^https?:\/\//.test(e.url) ? h('a', { href: e.url }, 'open UI') : h('span', { class: 'muted' }, e.running ? 'running' : `tunelab view ${e.id}`)),
-      )))));
+      ))))));
   return {};
 }

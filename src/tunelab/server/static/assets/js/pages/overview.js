@@ -1,7 +1,7 @@
 // Overview: status, best and baseline, counts, budget (editable), top trials, optimization history.
 
 import { api } from '../api.js';
-import { h, mount, fmtNumber, fmtDuration, markReady, statusBadge, toast, throttle } from '../dom.js';
+import { h, mount, columnFormatter, fmtNumber, fmtDuration, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart } from '../charts.js';
 import { trialLink, paramsSummary } from './common.js';
 
@@ -128,8 +128,8 @@ function budgetCard(exp, reload) {
       h('label', {}, 'max trials', maxTrials),
       h('label', {}, 'max duration', maxDuration),
       h('div', { class: 'row' },
-        h('button', { type: 'submit', disabled: readOnly, 'data-testid': 'save-budget' }, 'Save'),
-        h('button', { type: 'button', class: 'danger', disabled: readOnly || !['RUNNING', 'NO_MORE_TRIAL', 'TUNER_NO_MORE_TRIAL', 'DONE'].includes(exp.status), onclick: stop }, 'Stop experiment')),
+        h('button', { type: 'submit', disabled: readOnly, 'data-testid': 'save-budget', 'data-action': '' }, 'Save'),
+        h('button', { type: 'button', class: 'danger', 'data-action': '', disabled: readOnly || !['RUNNING', 'NO_MORE_TRIAL', 'TUNER_NO_MORE_TRIAL', 'DONE'].includes(exp.status), onclick: stop }, 'Stop experiment')),
       readOnly ? h('div', { class: 'muted' }, 'Read-only view: resume the experiment to change it.') : null,
     ),
   );
@@ -137,11 +137,11 @@ function budgetCard(exp, reload) {
 
 function topTable(rows, exp) {
   if (!rows.length) return h('p', { class: 'muted' }, 'No finished trial yet.');
-  return h('table', { class: 'grid', 'data-testid': 'top-trials' },
+  const finalFormat = columnFormatter(rows.map((t) => t.final), 5);
+  return h('div', { class: 'table-box' }, h('table', { class: 'grid', 'data-testid': 'top-trials' },
     h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'trial'), h('th', {}, `final (${exp.optimize_mode})`), h('th', {}, 'duration'), h('th', {}, 'parameters'))),
     h('tbody', {}, rows.map((t) => h('tr', {},
-      h('td', {}, t.sequence), h('td', {}, trialLink(t)), h('td', { class: 'num' }, fmtNumber(t.final, 6)),
-      h('td', { class: 'num' }, fmtDuration(t.duration)), h('td', { class: 'params' }, paramsSummary(t.parameters))))),
-  );
+      h('td', {}, t.sequence), h('td', {}, trialLink(t)), h('td', { class: 'num' }, finalFormat(t.final)),
+      h('td', { class: 'num' }, fmtDuration(t.duration)), h('td', { class: 'params' }, paramsSummary(t.parameters)))))));
 }
 

@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { h, mount, fmtNumber, fmtDuration, fmtTime, fmtValue, statusBadge, toast, throttle } from '../dom.js';
 import { curvesChart } from '../charts.js';
-import { customTrialForm } from './common.js';
+import { customTrialForm, confirmKill } from './common.js';
 
 const LOGS = ['stdout', 'stderr', 'trial.log'];
 const LOG_TAIL = 64 * 1024;
@@ -34,9 +34,10 @@ export async function render(root, { args }) {
       h('div', { class: 'row' },
         h('a', { href: '#/trials' }, '← all trials'),
         h('button', { type: 'button', 'data-testid': 'copy-params', onclick: copyParams }, 'Copy parameters as JSON'),
-        h('button', { type: 'button', disabled: exp.read_only, onclick: () => { cloneBox.hidden = !cloneBox.hidden; } }, 'Clone as customized trial'),
+        h('button', { type: 'button', disabled: exp.read_only, 'data-action': '', onclick: () => { cloneBox.hidden = !cloneBox.hidden; } }, 'Clone as customized trial'),
         ['RUNNING', 'WAITING'].includes(trial.status) && !exp.read_only
-          ? h('button', { type: 'button', class: 'danger', 'data-testid': 'kill-trial', onclick: kill }, 'Kill') : null));
+          ? h('button', { type: 'button', class: 'danger', 'data-testid': 'kill-trial', 'data-action': '', onclick: kill }, 'Kill') : null),
+      outsideSpace().map((w) => h('div', { class: 'warn-box', 'data-testid': 'outside-space' }, `Customized outside the search space: ${w}`)));
     mount(info,
       h('div', { class: 'card' }, h('div', { class: 'card-title' }, 'Parameters'),
         h('pre', { class: 'json', 'data-testid': 'trial-params' }, JSON.stringify(trial.parameters, null, 2))),
@@ -49,9 +50,21 @@ export async function render(root, { args }) {
         h('table', { class: 'kv' },
           [['sequence', trial.sequence], ['source', trial.source], ['attempt', trial.attempt], ['created', fmtTime(trial.created_at)],
             ['started', fmtTime(trial.started_at)], ['ended', fmtTime(trial.ended_at)], ['duration', fmtDuration(trial.duration)],
-            ['intermediates', trial.intermediate_count]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
-    mount(events, trial.events.length ? h('table', { class: 'grid' }, h('tbody', {}, trial.events.map((e) =>
-      h('tr', {}, h('td', {}, fmtTime(e.timestamp)), h('td', {}, e.kind), h('td', { class: 'params' }, JSON.stringify(e.data)))))) : h('p', { class: 'muted' }, 'No events.'));
+            ['intermediates', intermediatesText()]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
+    // Event data wraps inside a fixed-layout table: one long JSON value must not widen the page.
+    mount(events, trial.events.length ? h('div', { class: 'table-box' }, h('table', { class: 'grid events', 'data-testid': 'trial-events' }, h('tbody', {}, trial.events.map((e) =>
+      h('tr', {}, h('td', {}, fmtTime(e.timestamp)), h('td', { class: 'wrap' }, e.kind), h('td', { class: 'params wrap' }, JSON.stringify(e.data))))))) : h('p', { class: 'muted' }, 'No events.'));
+  }
+
+  function outsideSpace() {
+    return trial.events.filter((e) => e.kind === 'customized_outside_space').flatMap((e) => (e.data && e.data.warnings) || []);
+  }
+
+  // The chart draws finite values only; say so when the count and the drawn points differ.
+  function intermediatesText() {
+    const drawn = trial.intermediate.filter((m) => typeof m.value === 'number').length;
+    const count = Math.max(trial.intermediate_count, trial.intermediate.length);
+    return drawn === count ? String(count) : `${count} (${drawn} drawn; the others are not finite numbers)`;
   }
 
   function drawChart() {
@@ -74,6 +87,7 @@ export async function render(root, { args }) {
   }
 
   async function kill() {
+    if (!confirmKill(trial.id)) return;
     try { await api(`/trials/${encodeURIComponent(trial.id)}/kill`, { method: 'POST' }); toast('Killed.'); await reload(); } catch (error) { toast(error.message, 'error'); }
   }
 

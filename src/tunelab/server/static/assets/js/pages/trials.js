@@ -2,9 +2,9 @@
 // inline stderr of failed trials, kill, customized trials, and the chart tabs.
 
 import { api } from '../api.js';
-import { h, mount, fmtNumber, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
+import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, disposeAll } from '../charts.js';
-import { trialLink, customTrialForm } from './common.js';
+import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const BASE_COLUMNS = [
@@ -31,9 +31,12 @@ export async function render(root, { query }) {
     limit: 50,
     total: 0,
     rows: [],
-    selected: new Set(),
+    selected: new Set((query.get('selected') || '').split(',').filter(Boolean)),
     expanded: new Set(),
-    tab: query.get('tab') || 'history',
+    tab: TABS.includes(query.get('tab')) ? query.get('tab') : 'history',
+    logAxes: query.get('log') !== 'off',
+    logY: false,
+    formats: {},
     columns: [],
     mode: 'maximize',
     readOnly: true,
@@ -46,6 +49,21 @@ export async function render(root, { query }) {
   state.readOnly = exp.read_only;
   const first = await firstPage;
   state.columns = buildColumns(columnsOf(exp, first ? first.trials : []), saved);
+  state.logKeys = logKeysOf((exp.config && exp.config.searchSpace) || {});
+
+  // The address records what the page shows (filter, sort, chart tab, selection), so Back, reload and a
+  // shared link come back to the same view. replaceState: changing a sort is not a new history entry.
+  function writeUrl() {
+    const params = new URLSearchParams();
+    if (state.filter) params.set('filter', state.filter);
+    if (state.sort !== 'sequence' || state.order !== 'asc') { params.set('sort', state.sort); params.set('order', state.order); }
+    if (state.tab !== 'history') params.set('tab', state.tab);
+    if (!state.logAxes) params.set('log', 'off');
+    if (state.selected.size) params.set('selected', [...state.selected].join(','));
+    const text = params.toString();
+    const hash = `#/trials${text ? `?${text}` : ''}`;
+    if (location.hash !== hash) history.replaceState(history.state, '', hash);
+  }
 
   const filterInput = h('input', { type: 'search', value: state.filter, placeholder: 'filter: lr>0.01 status:FAILED optimizer=sgd  (Enter)', 'data-testid': 'trial-filter', class: 'filter' });
   const tableBox = h('div', { class: 'table-box' });
@@ -57,6 +75,7 @@ export async function render(root, { query }) {
   const customBox = h('div', { class: 'custom-box', hidden: true });
   const chartTabs = h('div', { class: 'tabs' });
   const chartBox = h('div', { class: 'chart tall', 'data-testid': 'trials-chart' });
+  const chartOptions = h('div', { class: 'chart-options' });
   const chartNote = h('div', { class: 'muted small' });
 
   filterInput.addEventListener('keydown', (event) => {
@@ -70,8 +89,9 @@ export async function render(root, { query }) {
       chooser, compareButton,
       h('button', { type: 'button', disabled: state.readOnly, 'data-testid': 'add-custom', onclick: () => { customBox.hidden = !customBox.hidden; } }, 'Add customized trial')),
     customBox,
+    h('a', { class: 'skip-inline', href: '#charts', 'data-skip': 'charts' }, 'Skip past the table to the charts'),
     tableBox, pager,
-    h('section', {}, h('h2', {}, 'Charts'), chartTabs, chartNote, chartBox),
+    h('section', { id: 'charts', tabindex: '-1' }, h('h2', {}, 'Charts'), chartTabs, chartOptions, chartNote, chartBox),
   );
   mount(customBox, customTrialForm(exampleParameters(exp), { onDone: () => { customBox.hidden = true; refreshPage(); } }));
 
@@ -91,6 +111,7 @@ export async function render(root, { query }) {
       state.rows = page.trials;
       state.total = page.total;
       filterInput.classList.remove('invalid');
+      writeUrl();
       drawTable();
     } catch (error) {
       filterInput.classList.add('invalid');
@@ -113,15 +134,20 @@ export async function render(root, { query }) {
   function headerCell(column) {
     const active = column.sort && state.sort === column.sort;
     const arrow = active ? (state.order === 'asc' ? ' ▲' : ' ▼') : '';
-    return h('th', { class: column.sort ? 'sortable' : '', 'data-col': column.key, onclick: column.sort ? () => setSort(column) : null }, column.label + arrow);
+    if (!column.sort) return h('th', { 'data-col': column.key }, column.label);
+    // A button inside the header: reachable by Tab, operated by Enter and Space like any button.
+    return h('th', { class: 'sortable', 'data-col': column.key, 'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : null },
+      h('button', { type: 'button', class: 'sort', onclick: () => setSort(column) }, column.label + arrow));
   }
 
   function drawTable() {
     const visible = state.columns.filter((c) => c.on);
+    // One format per numeric column over the rows shown, so a column's decimals line up.
+    state.formats = Object.fromEntries(visible.filter((c) => c.numeric || c.param).map((c) => [c.key, columnFormatter(state.rows.map((t) => rawValue(t, c)), c.key === 'final' || c.metric ? 5 : 4)]));
     const seqColumn = { key: 'sequence', label: '#', sort: 'sequence' };
     const idColumn = { key: 'id', label: 'trial', sort: 'id' };
     const table = h('table', { class: 'grid trials', 'data-testid': 'trials-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, ''), headerCell(seqColumn), headerCell(idColumn), visible.map(headerCell), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, h('span', { class: 'visually-hidden' }, 'select')), headerCell(seqColumn), headerCell(idColumn), h('th', {}, h('span', { class: 'visually-hidden' }, 'actions')), visible.map(headerCell))),
       h('tbody', {}, state.rows.map((t) => rowsOf(t, visible))));
     mount(tableBox, state.rows.length ? table : h('p', { class: 'muted' }, state.filter ? 'No trial matches this filter.' : 'No trial yet.'));
     const last = Math.min(state.total, state.offset + state.rows.length);
@@ -139,17 +165,22 @@ export async function render(root, { query }) {
     const row = h('tr', { 'data-trial': t.id, class: state.selected.has(t.id) ? 'selected' : '' },
       h('td', {}, h('input', { type: 'checkbox', checked: state.selected.has(t.id), 'aria-label': `select ${t.id}`, onchange: (e) => {
         if (e.target.checked) state.selected.add(t.id); else state.selected.delete(t.id);
+        writeUrl();
         drawTable();
       } })),
       h('td', { class: 'num' }, t.sequence),
       h('td', {}, trialLink(t)),
-      visible.map((col) => h('td', { class: col.numeric ? 'num' : '', 'data-col': col.key }, cell(t, col))),
-      h('td', { class: 'actions' }, actions(t)));
+      // Actions sit next to the id, not past every column: on a phone the table scrolls sideways.
+      h('td', { class: 'actions' }, actions(t)),
+      visible.map((col) => h('td', { class: col.numeric ? 'num' : '', 'data-col': col.key }, cell(t, col, state.formats[col.key]))));
     if (!state.expanded.has(t.id)) return row;
-    const logBox = h('pre', { class: 'log', 'data-testid': 'row-stderr' }, 'Loading…');
+    // The log keeps to the visible width of the table box and sticks to its left edge, so it opens in
+    // view however far the table is scrolled sideways.
+    const logBox = h('pre', { class: 'log row-log', 'data-testid': 'row-stderr', style: { width: `${Math.max(200, tableBox.clientWidth - 24)}px` } }, 'Loading…');
     api(`/trials/${encodeURIComponent(t.id)}/logs/stderr`, { params: { tail: 16384 } })
       .then((log) => { logBox.textContent = log.text || '(stderr is empty)'; })
-      .catch((error) => { logBox.textContent = error.message; });
+      .catch((error) => { logBox.textContent = error.message; })
+      .finally(() => { if (state.reveal === t.id) { state.reveal = null; logBox.scrollIntoView({ block: 'nearest' }); } });
     return [row, h('tr', { class: 'expanded' }, h('td', { colspan: visible.length + 4 }, logBox))];
   }
 
@@ -157,12 +188,13 @@ export async function render(root, { query }) {
     const out = [];
     if (['FAILED', 'SYS_CANCELED', 'USER_CANCELED', 'EARLY_STOPPED'].includes(t.status) || t.message) {
       out.push(h('button', { type: 'button', class: 'link', 'data-testid': 'show-stderr', onclick: () => {
-        if (state.expanded.has(t.id)) state.expanded.delete(t.id); else state.expanded.add(t.id);
+        if (state.expanded.has(t.id)) state.expanded.delete(t.id); else { state.expanded.add(t.id); state.reveal = t.id; }
         drawTable();
       } }, state.expanded.has(t.id) ? 'hide stderr' : 'stderr'));
     }
     if ((t.status === 'RUNNING' || t.status === 'WAITING') && !state.readOnly) {
-      out.push(h('button', { type: 'button', class: 'link danger', 'data-testid': 'kill-trial', onclick: async () => {
+      out.push(h('button', { type: 'button', class: 'link danger', 'data-testid': 'kill-trial', 'data-action': '', onclick: async () => {
+        if (!confirmKill(t.id)) return;
         try { await api(`/trials/${encodeURIComponent(t.id)}/kill`, { method: 'POST' }); toast(`Trial ${t.id} killed.`); refreshPage(); } catch (error) { toast(error.message, 'error'); }
       } }, 'kill'));
     }
@@ -171,20 +203,37 @@ export async function render(root, { query }) {
 
   // -- charts ------------------------------------------------------------------------------------------
   function drawTabs() {
-    mount(chartTabs, TABS.map((tab) => h('button', { type: 'button', class: tab === state.tab ? 'tab active' : 'tab', 'data-tab': tab, onclick: () => { state.tab = tab; drawTabs(); drawChart(); } }, tab)));
+    mount(chartTabs, TABS.map((tab) => h('button', { type: 'button', class: tab === state.tab ? 'tab active' : 'tab', 'data-tab': tab, 'aria-pressed': String(tab === state.tab), onclick: () => { state.tab = tab; writeUrl(); drawTabs(); drawChart(); } }, tab)));
+  }
+
+  function drawChartOptions() {
+    const needsLog = state.tab === 'parallel' || state.tab === 'slice';
+    mount(chartOptions, needsLog ? h('label', {}, h('input', { type: 'checkbox', checked: state.logAxes, 'data-testid': 'log-axes', onchange: (e) => {
+      state.logAxes = e.target.checked; writeUrl(); drawChart();
+    } }), ' log axes for log-distributed parameters (loguniform, qloguniform, lognormal, qlognormal)') : null,
+    state.tab === 'history' ? h('label', {}, h('input', { type: 'checkbox', checked: state.logY, 'data-testid': 'log-y', onchange: (e) => {
+      state.logY = e.target.checked; drawChart();
+    } }), ' log y') : null);
+  }
+
+  // Axis kinds come from the search space's types, never guessed from the spread of the data.
+  function withSpaceAxes(dims) {
+    return dims.map((d) => ({ ...d, log: state.logAxes && state.logKeys.has(d.key) }));
   }
 
   async function drawChart() {
     disposeAll();
     chartNote.textContent = '';
+    drawChartOptions();
     const tab = state.tab;
     try {
       if (tab === 'history') {
         const data = await api('/charts/history');
         note(data, 'points', data.points.sequence.length);
-        await historyChart(chartBox, data, { onPick: openTrial });
+        await historyChart(chartBox, data, { onPick: openTrial, logY: state.logY });
       } else if (tab === 'parallel') {
         const data = await api('/charts/parallel');
+        data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         await parallelChart(chartBox, data, { onSelect: (ids) => {
           // Brushing narrows the lines; the brushed trials can become the selection (compare, curves).
@@ -192,6 +241,7 @@ export async function render(root, { query }) {
           mount(chartNote, `${ids.length} of the drawn trials are in the brushed ranges. `,
             ids.length ? h('button', { type: 'button', class: 'link', 'data-testid': 'select-brushed', onclick: () => {
               state.selected = new Set(take);
+              writeUrl();
               drawTable();
               toast(`${take.length} trials selected${ids.length > take.length ? ' (the first 50)' : ''}.`);
             } }, `select ${take.length === ids.length ? 'them' : 'the first 50'}`) : null);
@@ -207,6 +257,7 @@ export async function render(root, { query }) {
         if (data.total) await timelineChart(chartBox, data);
       } else if (tab === 'slice') {
         const data = await api('/charts/slice');
+        data.parameters = withSpaceAxes(data.parameters);
         note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
       } else if (tab === 'importance') {
@@ -272,7 +323,7 @@ export async function render(root, { query }) {
     if (!row) return;
     for (const col of state.columns.filter((c) => c.on)) {
       const td = row.querySelector(`td[data-col="${CSS.escape(col.key)}"]`);
-      if (td) mount(td, cell(t, col));
+      if (td) mount(td, cell(t, col, state.formats[col.key]));
     }
     mount(row.querySelector('td.actions'), actions(t));
   }
@@ -287,7 +338,7 @@ export async function render(root, { query }) {
     for (const key of ['intermediate_count', 'latest_intermediate']) {
       const td = row.querySelector(`td[data-col="${key}"]`);
       const col = state.columns.find((c) => c.key === key);
-      if (td && col) mount(td, cell(t, col));
+      if (td && col) mount(td, cell(t, col, state.formats[key]));
     }
   }
 }
@@ -295,7 +346,8 @@ export async function render(root, { query }) {
 function buildColumns(info, saved) {
   const columns = BASE_COLUMNS.map((c) => ({ ...c, numeric: ['final', 'duration', 'intermediate_count', 'latest_intermediate'].includes(c.key) }));
   for (const key of info.parameters) columns.push({ key: `params.${key}`, label: key, sort: `params.${key}`, on: true, param: key });
-  for (const key of info.metrics) columns.push({ key: `metric.${key}`, label: `metric ${key}`, sort: `metric.${key}`, on: info.metrics.length <= 4, metric: key, numeric: true });
+  // NNI's dict metrics carry the final value under "default": that column would repeat "final".
+  for (const key of info.metrics.filter((k) => k !== 'default')) columns.push({ key: `metric.${key}`, label: `metric ${key}`, sort: `metric.${key}`, on: info.metrics.length <= 4, metric: key, numeric: true });
   if (saved) for (const c of columns) if (c.key in saved) c.on = saved[c.key];
   return columns;
 }
@@ -310,14 +362,28 @@ function columnsOf(exp, trials) {
   return { parameters: [...parameters], metrics: [...metrics] };
 }
 
-function cell(t, col) {
-  if (col.param) return fmtValue(flatten(t.parameters)[col.param]);
-  if (col.metric) return fmtValue(t.final_data && typeof t.final_data === 'object' ? t.final_data[col.metric] : undefined);
+function rawValue(t, col) {
+  if (col.param) return flatten(t.parameters)[col.param];
+  if (col.metric) return t.final_data && typeof t.final_data === 'object' ? t.final_data[col.metric] : undefined;
+  return t[col.key];
+}
+
+/** A running trial has no duration yet: show how long it has run so far. */
+function durationOf(t) {
+  if (t.duration !== null && t.duration !== undefined) return fmtDuration(t.duration);
+  if (t.status === 'RUNNING' && t.started_at) return `${fmtDuration(Date.now() / 1000 - t.started_at)} so far`;
+  return '—';
+}
+
+function cell(t, col, format) {
+  const show = format || fmtValue;
+  if (col.param) return show(flatten(t.parameters)[col.param]);
+  if (col.metric) return show(rawValue(t, col));
   switch (col.key) {
     case 'status': return statusBadge(t.status);
-    case 'final': return fmtNumber(t.final, 6);
-    case 'latest_intermediate': return fmtNumber(t.latest_intermediate);
-    case 'duration': return fmtDuration(t.duration);
+    case 'final': return show(t.final);
+    case 'latest_intermediate': return show(t.latest_intermediate);
+    case 'duration': return durationOf(t);
     case 'started_at': return fmtTime(t.started_at);
     case 'ended_at': return fmtTime(t.ended_at);
     case 'message': return h('span', { class: 'message', title: t.message || '' }, t.message || '');

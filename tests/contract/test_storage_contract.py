@@ -322,6 +322,25 @@ class TestStoreContract:
         assert got.duration == 100.0
         assert got.parameters == trial(0).parameters
 
+    @pytest.mark.parametrize(("old", "new"), [
+        (old, new) for old in TrialState for new in TrialState if not old.can_move_to(new)
+    ])
+    def test_illegal_state_moves_are_refused_and_change_nothing(
+        self, ready: ExperimentStore, old: TrialState, new: TrialState
+    ) -> None:
+        ready.insert_trial(trial(0, status=old))
+        with pytest.raises(ConflictError, match=f"from {old.value} to {new.value}"):
+            ready.update_trial("t000", status=new, message="should not be stored", ended_at=9999.0)
+        got = ready.get_trial("t000")
+        assert (got.status, got.message, got.ended_at) == (old, trial(0, status=old).message, trial(0).ended_at)
+
+    def test_every_legal_state_move_is_taken(self, ready: ExperimentStore) -> None:
+        moves = [(old, new) for old in TrialState for new in TrialState if old.can_move_to(new)]
+        for sequence, (old, new) in enumerate(moves):
+            ready.insert_trial(trial(sequence, status=old))
+            ready.update_trial(f"t{sequence:03d}", status=new)
+            assert ready.get_trial(f"t{sequence:03d}").status == new
+
     def test_update_missing_trial(self, ready: ExperimentStore) -> None:
         with pytest.raises(NotFoundError, match="ghost"):
             ready.update_trial("ghost", status=TrialState.RUNNING)

@@ -252,7 +252,11 @@ class MemoryStore:
         if extra is not None:
             changes["extra"] = _norm(extra)
         with self._transaction() as state:
-            state.trials[trial_id] = replace(self._trial(state, trial_id), **changes)
+            current = self._trial(state, trial_id)
+            if status is not None and not current.status.can_move_to(TrialState(status)):
+                raise ConflictError(f"trial {trial_id!r} cannot go from {current.status.value} to "
+                                    f"{TrialState(status).value}")
+            state.trials[trial_id] = replace(current, **changes)
 
     def get_trial(self, trial_id: str) -> Trial:
         return _copy_trial(self._trial(self._read(), trial_id))

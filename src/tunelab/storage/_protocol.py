@@ -111,8 +111,10 @@ class ExperimentStore(Protocol):
         clear_pid: bool = False,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """Change the given fields. Raises ``NotFoundError`` for an unknown trial. Does not check the
-        transition table: the manager does that before it calls."""
+        """Change the given fields. Raises ``NotFoundError`` for an unknown trial and ``ConflictError``
+        when ``status`` is not a move the transition table allows from the stored status
+        (:meth:`TrialState.can_move_to`); then nothing is changed. The check and the write are one atomic
+        step, so two writers cannot both end the same trial."""
         ...
 
     def get_trial(self, trial_id: str) -> Trial:

@@ -338,14 +338,22 @@ class SqlStore(ABC):
             changes["pid"] = None
         if extra is not None:
             changes["extra"] = dump_json(extra)
+        where, keys = "experiment_id = ? AND id = ?", [self.experiment_id, trial_id]
+        if status is not None:
+            # Compare-and-set: the move happens only from a state the transition table allows.
+            sources = sorted(state.value for state in TrialState.sources_of(TrialState(status)))
+            where += f" AND status IN ({', '.join('?' for _ in sources)})" if sources else " AND 0 = 1"
+            keys += sources
         with self.transaction():
-            self._update(
-                "trials",
-                "experiment_id = ? AND id = ?",
-                (self.experiment_id, trial_id),
-                changes,
-                lambda: self._missing_trial(trial_id),
-            )
+            self._update("trials", where, keys, changes, lambda: self._refused_update(trial_id, status))
+
+    def _refused_update(self, trial_id: str, status: TrialState | None) -> None:
+        row = self._execute("SELECT status FROM trials WHERE experiment_id = ? AND id = ?",
+                            (self.experiment_id, trial_id)).fetchone()
+        if row is None or status is None:
+            self._missing_trial(trial_id)
+            return
+        raise ConflictError(f"trial {trial_id!r} cannot go from {row[0]} to {TrialState(status).value}")
 
     def _missing_trial(self, trial_id: str) -> None:
         raise NotFoundError(f"trial {trial_id!r} not found in experiment {self.experiment_id!r}")

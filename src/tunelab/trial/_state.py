@@ -29,6 +29,11 @@ class TrialState(str, Enum):
         if not self.can_move_to(new):
             raise ConflictError(f"trial cannot go from {self.value} to {new.value}")
 
+    @staticmethod
+    def sources_of(new: TrialState) -> frozenset[TrialState]:
+        """The states a trial may move to ``new`` from (what a store's compare-and-set checks)."""
+        return _SOURCES[TrialState(new)]
+
 
 _FINISHED = frozenset(
     {TrialState.SUCCEEDED, TrialState.FAILED, TrialState.USER_CANCELED, TrialState.EARLY_STOPPED}
@@ -51,6 +56,10 @@ _TRANSITIONS: dict[TrialState, frozenset[TrialState]] = {
     TrialState.FAILED: frozenset(),
     TrialState.USER_CANCELED: frozenset(),
     TrialState.EARLY_STOPPED: frozenset(),
+}
+
+_SOURCES: dict[TrialState, frozenset[TrialState]] = {
+    new: frozenset(old for old, targets in _TRANSITIONS.items() if new in targets) for new in TrialState
 }
 
 

@@ -17,6 +17,8 @@ import pytest
 from tunelab.storage import open_store
 from tunelab.trial import TrialSource, TrialState
 
+from .conftest import free_port
+
 SPACE = {"lr": {"_type": "loguniform", "_value": [0.001, 0.1]}, "units": {"_type": "choice", "_value": [8, 16]}}
 TRIAL = textwrap.dedent("""\
     import nni
@@ -164,7 +166,7 @@ def test_imported_experiment_serves_best_and_export(imported: tuple[Path, Path],
 
 def test_imported_experiment_views_and_resumes_with_its_history(imported: tuple[Path, Path], tmp_path: Path) -> None:
     home, exp_dir = imported
-    result = _cli("resume", "nniexp01", "--foreground", "--port", "18340", home=home, cwd=tmp_path)
+    result = _cli("resume", "nniexp01", "--foreground", "--port", str(free_port()), home=home, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     store = open_store(exp_dir, "nniexp01", readonly=True)
     try:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import free_port
+
 PROJECT = Path(__file__).with_name("nni_project")
 
 
@@ -59,7 +61,7 @@ def test_nni_only_platform_is_a_clear_error(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     text = (project / "config.yml").read_text().replace("platform: local", "platform: remote")
     (project / "remote.yml").write_text(text)
-    result = tunelab_cli("run", "remote.yml", "--port", "18312", home=tmp_path / "home", cwd=project)
+    result = tunelab_cli("run", "remote.yml", "--port", str(free_port()), home=tmp_path / "home", cwd=project)
     assert result.returncode != 0
     assert "remote" in result.stderr
     assert "local" in result.stderr

@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-PORT = 18210
+from .conftest import free_port
+
+PORT = free_port()  # chosen at import: the module's one live manager listens there
 TUNELAB = str(Path(sys.executable).parent / "tunelab")
 
 TRIAL = textwrap.dedent("""

@@ -15,19 +15,20 @@ from tunelab.storage import ExperimentRecord, open_store
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 EXP = "robust1"
-CONFIG = {"tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize"}}, "trialConcurrency": 1,
+CONFIG = {"tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize"}}, "trialConcurrency": 1, "maxTrialNumber": 3,
           "trialCommand": "true", "trainingService": {"platform": "local"}, "searchSpace": {"x": {"_type": "uniform", "_value": [0, 1]}}}
 
 
-def make_experiment(home: Path, exp_id: str = EXP, status: ExperimentStatus = ExperimentStatus.DONE) -> Path:
-    """An experiment directory with a database of three succeeded trials (best: t2 = 0.9)."""
+def make_experiment(home: Path, exp_id: str = EXP, status: ExperimentStatus = ExperimentStatus.DONE,
+                    trials: int = 3) -> Path:
+    """An experiment directory with a database of succeeded trials (best of the first three: t2 = 0.9)."""
     exp_dir = home / exp_id
     exp_dir.mkdir(parents=True)
     store = open_store(exp_dir, exp_id)
     try:
         store.create_experiment(ExperimentRecord(id=exp_id, name="robust", config=CONFIG, status=status,
                                                  created_at=time.time()))
-        for i, value in enumerate([0.5, 0.2, 0.9]):
+        for i, value in enumerate([0.5, 0.2, 0.9, *[0.1] * (trials - 3)][:trials]):
             store.insert_trial(Trial(id=f"t{i}", sequence=i, parameters={"x": value}, status=TrialState.SUCCEEDED,
                                      created_at=100.0 + i, started_at=100.0 + i, ended_at=105.0 + i))
             store.set_final(Metric(f"t{i}", MetricKind.FINAL, 0, value, value, 106.0 + i))

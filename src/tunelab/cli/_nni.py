@@ -98,6 +98,7 @@ def save(
     path: Annotated[Path | None, typer.Option("--path", "-p", help="Archive to write (default: ./<id>.zip).")] = None,
     save_code_dir: Annotated[bool, typer.Option(
         "--save-code-dir", "-s", help="Also pack the trial code directory.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the archive file if it exists.")] = False,
 ) -> None:
     """Pack a stopped experiment into a zip to move it to another machine (nnictl experiment save)."""
     from tunelab.compat import save_experiment
@@ -110,7 +111,8 @@ def save(
     except ConflictError as exc:
         raise ConflictError(f"experiment {experiment_id} is running; stop it before saving it") from exc
     try:
-        archive = save_experiment(exp_dir, path or Path(f"{experiment_id}.zip"), include_code=save_code_dir)
+        archive = save_experiment(exp_dir, path or Path(f"{experiment_id}.zip"), include_code=save_code_dir,
+                                  force=force)
     finally:
         lock.release()
     console.print(f"[green]Saved[/] {experiment_id} to {archive}")

@@ -28,6 +28,7 @@ from tunelab.storage import (
     DB_FILENAME,
     ExperimentRecord,
     ExperimentStore,
+    check_integrity,
     open_store,
     record_storage,
     recorded_storage,
@@ -154,6 +155,7 @@ def _require_database(location: str | Path, experiment_id: str) -> None:
             f"experiment {experiment_id} has no database ({database} is missing or empty); nothing to resume "
             f"or view. `tunelab delete {experiment_id}` removes the folder"
         )
+    check_integrity(database, what=f"experiment {experiment_id}")
 
 
 def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_serving: bool) -> ExperimentManager:

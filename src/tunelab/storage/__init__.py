@@ -14,7 +14,7 @@ from tunelab.storage._postgres import PostgresStore
 from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
 from tunelab.storage._query import NUMERIC_FIELDS, SORT_FIELDS, Condition, Op, TrialPage, TrialQuery
 from tunelab.storage._scan import ExperimentListing, optimize_mode, scan_experiments
-from tunelab.storage._sqlite import DB_FILENAME, SqliteStore
+from tunelab.storage._sqlite import DB_FILENAME, SqliteStore, check_integrity
 
 __all__ = [
     "DB_FILENAME",
@@ -32,6 +32,7 @@ __all__ = [
     "SqliteStore",
     "TrialPage",
     "TrialQuery",
+    "check_integrity",
     "open_store",
     "optimize_mode",
     "parse_filter",

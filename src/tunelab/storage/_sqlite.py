@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import NotFoundError, StorageError
+from tunelab.base import ErrorCode, NotFoundError, StorageError
 from tunelab.storage._query_sql import Dialect, SqliteDialect
 from tunelab.storage._schema import META_ROWS, SQLITE_SCHEMA, check_meta
 from tunelab.storage._sql import SqlStore
@@ -17,6 +17,36 @@ BUSY_TIMEOUT_MS = 10_000
 # Table names of NNI's nni.sqlite, to tell the user what they opened.
 _DIALECT = SqliteDialect()
 _NNI_TABLES = {"TrialJobEvent", "MetricData", "ExperimentProfile"}
+
+
+def check_integrity(path: Path, *, what: str = "the experiment") -> None:
+    """Raise :class:`StorageError` (exit code 2) unless the SQLite file at ``path`` passes ``PRAGMA
+    quick_check``; the message says how to salvage what is readable.
+
+    Opening a damaged file usually works and the damage surfaces later, half-way through an export or a
+    resumed run; callers that are about to build on a database (resume, view, load) check first. Costs one
+    read of the file (quick_check skips the index-content cross-check of integrity_check).
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: cannot open the database: {exc}", code=ErrorCode.INVALID_INPUT) from exc
+    try:
+        rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.Error as exc:
+        rows = [str(exc)]
+    finally:
+        conn.close()
+    if rows == ["ok"]:
+        return
+    problem = " ".join(" ".join(rows).split())[:300]
+    raise StorageError(
+        f"{path} is damaged (SQLite quick_check: {problem}); {what} cannot be used as it is. Salvage what is "
+        f"readable into a new file and put it in place, keeping the original: `sqlite3 {path} .recover | "
+        f"sqlite3 {path.with_name('recovered.db')}`, then move {path.name} aside and rename recovered.db to "
+        f"{path.name}",
+        code=ErrorCode.INVALID_INPUT,
+    )
 
 
 class SqliteStore(SqlStore):

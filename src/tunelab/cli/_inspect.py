@@ -25,6 +25,7 @@ from tunelab.cli._common import (
     trial_app,
 )
 from tunelab.manager import experiments_root, find_experiment_dir, read_info
+from tunelab.trial import ExperimentStatus
 
 IdArg = Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -43,9 +44,10 @@ def list_experiments(
     rows: list[dict[str, Any]] = []
     for listing in scan_experiments(root) if root.is_dir() else []:
         info = read_info(listing.directory)
-        if not all_ and info is None:
-            continue
         record = listing.record
+        hint = _dead_manager_hint(listing.directory.name, record.status.value if record else None, info is not None)
+        if not all_ and info is None and hint is None:
+            continue
         rows.append({
             "id": listing.directory.name,
             "name": record.name if record else None,
@@ -56,6 +58,7 @@ def list_experiments(
             "best": listing.best_final,
             "created_at": record.created_at if record else None,
             "error": listing.error,
+            "hint": hint,
         })
     if as_json:
         print_json(rows)
@@ -68,6 +71,17 @@ def list_experiments(
         table.add_row(row["id"], fmt_value(row["name"]), row["status"], str(row["trials"]),
                       fmt_value(row["best"]), row["url"] or "-")
     console.print(table)
+    for row in rows:
+        if row["hint"]:
+            err_console.print(f"{row['id']}: {row['hint']}", markup=False, highlight=False)
+
+
+def _dead_manager_hint(experiment_id: str, status: str | None, live: bool) -> str | None:
+    """The stored status says a manager runs it, but none holds the experiment's lock: it was killed (or
+    its machine went down) before it could record how it ended."""
+    if live or status is None or not ExperimentStatus(status).is_active:
+        return None
+    return f"manager not running; tunelab resume {experiment_id}"
 
 
 @app.command()
@@ -80,10 +94,13 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
         importance = backend.importance()
     finally:
         backend.close()
+    hint = _dead_manager_hint(backend.experiment_id, data.get("status"), backend.live)
     if as_json:
-        print_json({**data, "importance": importance})
+        print_json({**data, "manager_running": backend.live, "hint": hint, "importance": importance})
         return
     console.print(f"[bold]{data['id']}[/] {data.get('name') or ''}  status: [bold]{data['status']}[/]")
+    if hint:
+        console.print(f"[yellow]{hint}[/]", highlight=False)
     if data.get("error"):
         console.print(f"[red]error:[/] {data['error']}", markup=True, highlight=False)
     counts = ", ".join(f"{k.lower()} {v}" for k, v in data["counts"].items() if v)

@@ -45,14 +45,28 @@ class ManagerLock:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
             handle.close()
-            info = read_info(self._path.parent)
-            where = f" (pid {info.pid}, {info.url})" if info else ""
             raise ConflictError(
-                f"experiment {experiment_id} is already run by another manager{where}; "
+                f"experiment {experiment_id} is already run by another manager{self._where(holder)}; "
                 f"stop it with `tunelab stop {experiment_id}` or open it read-only with `tunelab view`"
             ) from None
+        # The holder's pid goes into the lock file itself: manager.json is written only once the server
+        # listens, so a resume that loses a race would otherwise name the previous (dead) manager.
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         self._handle = handle
+
+    def _where(self, holder: str) -> str:
+        info = read_info(self._path.parent)
+        if holder.isdigit():
+            pid = int(holder)
+            url = f", {info.url}" if info is not None and info.pid == pid else ""
+            return f" (pid {pid}{url})"
+        return f" (pid {info.pid}, {info.url})" if info else ""
 
     def release(self) -> None:
         if self._handle is not None:

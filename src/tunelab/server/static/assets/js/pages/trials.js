@@ -155,7 +155,7 @@ export async function render(root, { query }) {
       h('button', { type: 'button', disabled: state.offset === 0, onclick: () => { state.offset = Math.max(0, state.offset - state.limit); load(); } }, '‹ Prev'),
       h('span', { 'data-testid': 'page-info' }, state.total ? `${state.offset + 1}–${last} of ${state.total}` : '0 trials'),
       h('button', { type: 'button', disabled: last >= state.total, onclick: () => { state.offset += state.limit; load(); } }, 'Next ›'),
-      h('select', { onchange: (e) => { state.limit = Number(e.target.value); state.offset = 0; load(); } },
+      h('select', { 'aria-label': 'trials per page', onchange: (e) => { state.limit = Number(e.target.value); state.offset = 0; load(); } },
         PAGE_SIZES.map((n) => h('option', { value: n, selected: n === state.limit }, `${n} / page`))),
       h('span', { class: 'muted' }, `${state.selected.size} selected`));
     compareButton.disabled = state.selected.size < 2;

@@ -323,8 +323,32 @@ def test_screenshots_of_every_page(live: LiveExperiment, open_page: Any, scheme:
         page.locator("main h1").wait_for()
         page.wait_for_timeout(700)
         screenshot(page, f"{size}-{scheme}-{name}")
-    for tab in ("parallel", "curves", "durations", "slice", "importance"):
+    for tab in ("parallel", "curves", "durations", "slice", "importance", "edf"):
         page.goto(f"{live.url}#/trials?tab={tab}")
         page.locator("[data-testid=trials-chart] canvas").first.wait_for()
         page.wait_for_timeout(400)
         screenshot(page, f"{size}-{scheme}-chart-{tab}")
+
+
+def test_config_search_space_download_and_edf(live: LiveExperiment, page: Any) -> None:
+    overview = live.settled()
+    page.goto(live.url)
+    page.get_by_test_id("best-value").wait_for()
+    page.locator("details.config-block summary:text-is('Search space')").click()
+    assert '"uniform"' in page.get_by_test_id("config-space").text_content()
+    assert '"trialConcurrency"' in page.get_by_test_id("config-json").text_content()
+    page.goto(f"{live.url}#/trials")
+    for kind, needle in (("csv", "trialJobId"), ("json", "trialJobId")):
+        href = page.get_by_test_id(f"download-{kind}").get_attribute("href")
+        with page.expect_download() as download:
+            page.get_by_test_id(f"download-{kind}").click()
+        body = Path(download.value.path()).read_text()
+        assert needle in body, (href, body[:200])
+    page.goto(f"{live.url}#/trials?tab=edf")
+    edf = _chart_option(page)
+    points = edf["series"][0]["data"]
+    finished = sum(1 for t in live.api.get("/trials", params={"limit": 500}).json()["trials"] if isinstance(t["final"], float))
+    assert len(points) == finished
+    assert [p[1] for p in points] == sorted(p[1] for p in points)
+    assert points[-1][1] == 1
+    assert overview["optimize_mode"] in edf["xAxis"][0]["name"]

@@ -185,3 +185,19 @@ export async function importanceChart(el, data) {
   }, true);
   return chart;
 }
+
+/** Empirical distribution function of the final values (optuna-dashboard's EDF plot). */
+export async function edfChart(el, values, mode) {
+  const chart = await chartOn(el);
+  const sorted = [...values].sort((a, b) => a - b);
+  const points = sorted.map((v, i) => [v, (i + 1) / sorted.length]);
+  chart.setOption({
+    ...BASE,
+    grid: GRID,
+    tooltip: { trigger: 'axis', formatter: (items) => tip([['final', fmtNumber(items[0].data[0])], ['share at or below', `${(items[0].data[1] * 100).toFixed(1)}%`]]) },
+    xAxis: { type: 'value', scale: true, name: `final (${mode})`, nameLocation: 'middle', nameGap: 28 },
+    yAxis: { type: 'value', min: 0, max: 1, name: 'cumulative share', axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
+    series: [{ name: 'EDF', type: 'line', step: 'end', data: points, showSymbol: points.length < 60, symbolSize: 5, lineStyle: { width: 2, color: '#1c7ed6' }, itemStyle: { color: '#1c7ed6' } }],
+  }, true);
+  return chart;
+}

@@ -33,6 +33,7 @@ export async function render(root) {
       h('div', { class: 'cards' }, bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
       h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), mount(topBox, topTable(state.top, exp))),
       h('section', {}, h('h2', {}, 'Optimization history'), chartBox),
+      configSection(exp),
     );
     drawChart();
   }
@@ -50,6 +51,22 @@ export async function render(root) {
       if (batch.some((c) => c.type !== 'metrics')) refresh();
     },
   };
+}
+
+/** The experiment's configuration and search space, read-only and copyable. */
+function configSection(exp) {
+  const block = (title, value, testid) => {
+    const text = JSON.stringify(value ?? {}, null, 2);
+    const copy = async () => {
+      try { await navigator.clipboard.writeText(text); toast(`${title} copied.`); } catch { toast('The clipboard is not available here; select the text instead.', 'error'); }
+    };
+    return h('details', { class: 'config-block' }, h('summary', {}, title),
+      h('div', { class: 'row' }, h('button', { type: 'button', onclick: copy }, `Copy ${title.toLowerCase()}`)),
+      h('pre', { class: 'json', 'data-testid': testid }, text));
+  };
+  const { searchSpace, ...rest } = exp.config || {};
+  return h('section', {}, h('h2', {}, 'Configuration'),
+    block('Search space', searchSpace, 'config-space'), block('Config', rest, 'config-json'));
 }
 
 function header(exp) {

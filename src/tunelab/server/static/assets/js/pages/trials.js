@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
-import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, disposeAll } from '../charts.js';
+import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, disposeAll } from '../charts.js';
 import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -18,7 +18,7 @@ const BASE_COLUMNS = [
   { key: 'source', label: 'source', on: false },
   { key: 'message', label: 'message', on: true },
 ];
-const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'importance'];
+const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
 
 export async function render(root, { query }) {
@@ -87,6 +87,9 @@ export async function render(root, { query }) {
     h('div', { class: 'toolbar' }, filterInput,
       h('button', { type: 'button', onclick: () => { state.filter = filterInput.value.trim(); state.offset = 0; load(); } }, 'Apply'),
       chooser, compareButton,
+      // Every trial in NNI's export shapes, served by /export (not only this page of the table).
+      h('a', { class: 'button-link', href: '/api/v1/export?format=json', download: `${exp.id}-trials.json`, 'data-testid': 'download-json' }, 'Download JSON'),
+      h('a', { class: 'button-link', href: '/api/v1/export?format=csv', download: `${exp.id}-trials.csv`, 'data-testid': 'download-csv' }, 'Download CSV'),
       h('button', { type: 'button', disabled: state.readOnly, 'data-testid': 'add-custom', onclick: () => { customBox.hidden = !customBox.hidden; } }, 'Add customized trial')),
     customBox,
     h('a', { class: 'skip-inline', href: '#charts', 'data-skip': 'charts' }, 'Skip past the table to the charts'),
@@ -260,6 +263,12 @@ export async function render(root, { query }) {
         data.parameters = withSpaceAxes(data.parameters);
         note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
+      } else if (tab === 'edf') {
+        const data = await api('/charts/history', { params: { max_points: 100000 } });
+        const values = data.points.value.filter((v) => typeof v === 'number' && Number.isFinite(v));
+        chartNote.textContent = `Empirical distribution of the final value over ${values.length} finished trials: the share of trials at or below each value.`;
+        if (values.length) await edfChart(chartBox, values, data.mode || state.mode);
+        else mount(chartBox, h('p', { class: 'muted' }, 'No finished trial yet.'));
       } else if (tab === 'importance') {
         const data = await api('/charts/importance');
         chartNote.textContent = `Share of the final value's variance each parameter explains alone, over ${data.trials} trials.`;

@@ -1,18 +1,59 @@
-"""Foundation shared by every layer: the exception root, error codes and small helpers."""
+"""Foundation shared by every layer: the exception root, error codes, the JSON codec and small helpers.
 
-from tunelab.base._errors import (
-    ERROR_TABLE,
-    ConfigError,
-    ConflictError,
-    ErrorCode,
-    InvalidInputError,
-    NoMoreTrialsError,
-    NotFoundError,
-    SearchSpaceError,
-    StorageError,
-    TunelabError,
-    did_you_mean,
-)
+Names load on first use: trial processes import the JSON codec from here and must not pay for ``enum``
+(which the error table needs).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs trials ~10 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tunelab.base._errors import (
+        ERROR_TABLE,
+        ConfigError,
+        ConflictError,
+        ErrorCode,
+        InvalidInputError,
+        NoMoreTrialsError,
+        NotFoundError,
+        SearchSpaceError,
+        StorageError,
+        TunelabError,
+        did_you_mean,
+    )
+    from tunelab.base._json import decode as json_decode
+    from tunelab.base._json import decode_float, encode_float, encode_optional
+    from tunelab.base._json import dumps as json_dumps
+    from tunelab.base._json import encode as json_encode
+    from tunelab.base._json import loads as json_loads
+
+# public name -> (module, attribute)
+_LAZY = {
+    **{name: ("tunelab.base._errors", name) for name in (
+        "ERROR_TABLE", "ConfigError", "ConflictError", "ErrorCode", "InvalidInputError", "NoMoreTrialsError",
+        "NotFoundError", "SearchSpaceError", "StorageError", "TunelabError", "did_you_mean")},
+    "decode_float": ("tunelab.base._json", "decode_float"),
+    "encode_float": ("tunelab.base._json", "encode_float"),
+    "encode_optional": ("tunelab.base._json", "encode_optional"),
+    "json_decode": ("tunelab.base._json", "decode"),
+    "json_dumps": ("tunelab.base._json", "dumps"),
+    "json_encode": ("tunelab.base._json", "encode"),
+    "json_loads": ("tunelab.base._json", "loads"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'tunelab.base' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ERROR_TABLE",
@@ -25,5 +66,12 @@ __all__ = [
     "SearchSpaceError",
     "StorageError",
     "TunelabError",
+    "decode_float",
     "did_you_mean",
+    "encode_float",
+    "encode_optional",
+    "json_decode",
+    "json_dumps",
+    "json_encode",
+    "json_loads",
 ]

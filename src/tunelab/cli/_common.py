@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -11,7 +10,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from tunelab.base import ConflictError, NotFoundError, TunelabError
+from tunelab.base import ConflictError, NotFoundError, TunelabError, json_dumps
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,7 +61,7 @@ def handle_errors(func: F) -> F:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.write(json_dumps(data, indent=2, default=str) + "\n")  # strict JSON, NaN as "NaN"
 
 
 def resolve_experiment_id(experiment_id: str | None) -> str:

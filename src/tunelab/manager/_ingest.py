@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from tunelab.base import json_decode
 from tunelab.trial import Metric, MetricKind
 from tunelab.trial_api._metric import scalar_of
 
@@ -28,6 +29,8 @@ def to_metric(message: Mapping[str, Any]) -> Metric | None:
         if type(sequence) is not int:
             sequence = int(sequence)
         data = message["value"]
+        if type(data) is not float:
+            data = json_decode(data)  # trials write NaN and infinities as marker strings
         value = data if type(data) is float else scalar_of(data)
         timestamp = message.get("ts") or 0.0
         if type(timestamp) is not float:

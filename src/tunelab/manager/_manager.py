@@ -31,12 +31,12 @@ from tunelab.base import (
     StorageError,
     TunelabError,
 )
+from tunelab.base import encode_optional as _json_float
 from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
 from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
-from tunelab.manager._wire import json_float as _json_float
 from tunelab.manager._wire import jsonable as _jsonable
 from tunelab.manager._wire import trial_json
 from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch, describe_exit

@@ -5,27 +5,15 @@ Light on purpose: the CLI imports it to print stored trials without loading the 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
+from tunelab.base import encode_optional, json_encode
 from tunelab.trial import Trial
 
 
-def json_float(value: float | None) -> float | str | None:
-    if value is None or math.isfinite(value):
-        return value
-    return str(value)
-
-
 def jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return str(value)
+    """``value`` in the one JSON encoding (``tunelab.base``); objects of unknown types as strings."""
+    return json_encode(value, default=str)
 
 
 def trial_json(trial: Trial) -> dict[str, Any]:
@@ -40,11 +28,11 @@ def trial_json(trial: Trial) -> dict[str, Any]:
         "started_at": trial.started_at,
         "ended_at": trial.ended_at,
         "duration": trial.duration,
-        "final": json_float(trial.final),
+        "final": encode_optional(trial.final),
         "final_data": jsonable(trial.final_data),
         "message": trial.message,
         "attempt": trial.attempt,
         "pid": trial.pid,
         "intermediate_count": trial.intermediate_count,
-        "latest_intermediate": json_float(trial.latest_intermediate),
+        "latest_intermediate": encode_optional(trial.latest_intermediate),
     }

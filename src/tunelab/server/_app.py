@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from tunelab.server._cache import TrialSnapshot
 from tunelab.server._context import AppContext, ServerSettings
 from tunelab.server._errors import error_response, install_error_handlers
+from tunelab.server._response import CodecJSONResponse
 from tunelab.server._security import security_middleware
 from tunelab.server.routes import charts, events, experiment, logs, trials
 
@@ -28,6 +29,7 @@ def create_app(context: AppContext, settings: ServerSettings | None = None) -> F
         docs_url=None,  # served below with the vendored Swagger UI: the default loads it from a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        default_response_class=CodecJSONResponse,
     )
     app.state.context = context
     app.state.settings = settings

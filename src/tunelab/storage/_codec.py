@@ -1,78 +1,31 @@
 """Conversions between records and database values, shared by every backend.
 
-JSON columns hold strict JSON (SQLite's JSON functions and PostgreSQL's ``jsonb`` both reject ``NaN``), so
-non-finite floats inside JSON are written as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` and
-read back as floats. REAL columns store NaN as SQL ``NULL`` (SQLite cannot store NaN at all); where a NULL
-is ambiguous the decoders below use a companion column to tell "absent" from "NaN".
+JSON columns hold strict JSON (SQLite's JSON functions and PostgreSQL's ``jsonb`` both reject ``NaN``),
+written by the one codec of ``tunelab.base``: non-finite floats inside JSON are the strings ``"NaN"``,
+``"Infinity"`` and ``"-Infinity"`` and read back as floats. REAL columns store NaN as SQL ``NULL``
+(SQLite cannot store NaN at all); where a NULL is ambiguous the decoders below use a companion column to
+tell "absent" from "NaN".
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
+from tunelab.base import encode_float, json_dumps, json_loads
 from tunelab.trial import Metric, MetricKind, Trial, TrialSource, TrialState
-
-_NONFINITE_OUT = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-
-def _encode_float(value: float) -> float | str:
-    if math.isfinite(value):
-        return value
-    if math.isnan(value):
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
-
-
-def _to_plain(value: Any) -> Any:
-    """Make ``value`` strict-JSON-serializable: non-finite floats to strings, numpy scalars to Python."""
-    if isinstance(value, float):
-        return _encode_float(value)
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_plain(v) for v in value]
-    item = getattr(value, "item", None)  # numpy scalars and 0-d arrays
-    if callable(item):
-        return _to_plain(item())
-    raise TypeError(f"cannot store {type(value).__name__} {value!r:.80} as JSON")
-
-
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def dump_json(value: Any) -> str:
-    """Serialize ``value`` as compact strict JSON (see the module docstring for non-finite floats)."""
-    try:
-        # Fast path (metric bursts): plain JSON needs no walk. NaN/inf raise ValueError, numpy TypeError.
-        return _ENCODE(value)
-    except (ValueError, TypeError):
-        return _ENCODE(_to_plain(value))
-
-
-def _restore(value: Any) -> Any:
-    if isinstance(value, str):
-        return _NONFINITE_OUT.get(value, value)
-    if isinstance(value, dict):
-        return {k: _restore(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_restore(v) for v in value]
-    return value
+    """``value`` as compact strict JSON in the one encoding of ``tunelab.base`` (non-finite floats as the
+    marker strings); raises ``TypeError`` for values that are not plain data."""
+    return json_dumps(value)
 
 
 def load_json(text: str | None) -> Any:
     """Inverse of :func:`dump_json`. ``None`` (SQL NULL) loads as ``None``."""
-    if text is None:
-        return None
-    value = json.loads(text)
-    # Fast path: only walk the value when a non-finite marker can be in it.
-    if "NaN" in text or "Infinity" in text:
-        return _restore(value)
-    return value
+    return None if text is None else json_loads(text)
 
 
 def real_in(value: float | None) -> float | None:
@@ -138,7 +91,7 @@ def search_text(parameters: Any) -> str:
         elif isinstance(value, str):
             leaves.append(value)
         elif isinstance(value, float) and not math.isfinite(value):
-            leaves.append(str(_encode_float(value)))
+            leaves.append(str(encode_float(value)))
 
     walk(parameters)
     return "\n".join(leaves).translate(_ASCII_LOWER)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from tunelab.base import encode_float
 from tunelab.storage._codec import dump_json
 from tunelab.storage._query import (
     METRIC_PREFIX,
@@ -55,7 +56,7 @@ def matches(trial: Trial, query: TrialQuery) -> bool:
 def _json_value(value: Any) -> Any:
     # Inside JSON the databases hold non-finite floats as marker strings (see _codec): compare the same.
     if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return encode_float(value)
     return _MISSING if value is None else value
 
 

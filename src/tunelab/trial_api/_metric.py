@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+from tunelab.base._json import encode as json_encode
+from tunelab.base._json import encode_float
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -52,16 +55,21 @@ def _number(value: Any, *, where: str) -> float:
 
 
 def jsonable_metric(metric: Any) -> Any:
-    """Convert a metric to plain JSON types (numpy scalars and 0-d tensors become floats)."""
-    if isinstance(metric, dict):
-        return {str(k): jsonable_metric(v) for k, v in metric.items()}
-    if isinstance(metric, (list, tuple)):
-        return [jsonable_metric(v) for v in metric]
-    if isinstance(metric, (str, bool)) or metric is None:
-        return metric
-    if isinstance(metric, int):
-        return metric
+    """A metric as plain JSON data in the one encoding of ``tunelab.base`` (NaN and infinities as marker
+    strings, numpy scalars as numbers); other objects become a float where ``float()`` takes them, else a
+    string."""
+    return json_encode(metric, default=_float_or_str)
+
+
+def _float_or_str(value: Any) -> float | str:
     try:
-        return float(metric)
+        return float(value)
     except (TypeError, ValueError):
-        return str(metric)
+        return str(value)
+
+
+def final_problem(value: float) -> str | None:
+    """Why a final result cannot be accepted (a non-finite number cannot be ranked), or None."""
+    if math.isfinite(value):
+        return None
+    return f"final metric is {encode_float(value)}: report a finite number"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from tunelab.base import json_dumps
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
 
@@ -22,7 +22,7 @@ async def events(request: Request, context: AppContext = Depends(get_context)) -
 
     async def stream() -> AsyncIterator[str]:
         async with feed.subscribe() as queue:
-            yield f"event: hello\ndata: {json.dumps({'seq': feed.sequence})}\n\n"
+            yield f"event: hello\ndata: {json_dumps({'seq': feed.sequence})}\n\n"
             while not await request.is_disconnected():
                 try:
                     change = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
@@ -32,7 +32,8 @@ async def events(request: Request, context: AppContext = Depends(get_context)) -
                 batch = [change]
                 while not queue.empty() and len(batch) < 500:
                     batch.append(queue.get_nowait())  # coalesce bursts into one message
-                yield f"event: changes\ndata: {json.dumps(batch, default=str)}\n\n"
+                # Strict JSON (NaN as "NaN"): the browser's JSON.parse rejects a bare NaN, losing the batch.
+                yield f"event: changes\ndata: {json_dumps(batch, default=str)}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

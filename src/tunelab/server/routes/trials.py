@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from tunelab.base import InvalidInputError
+from tunelab.base import InvalidInputError, encode_optional, json_encode
 from tunelab.manager import trial_json
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
-from tunelab.server._json import json_float, jsonable
 from tunelab.storage import TrialQuery, parse_filter
 from tunelab.trial import MetricKind, TrialState
 
@@ -76,7 +75,7 @@ def get_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict
     return {
         **trial_json(trial),
         "intermediate": [
-            {"sequence": m.sequence, "value": json_float(m.value), "data": jsonable(m.data), "timestamp": m.timestamp}
+            {"sequence": m.sequence, "value": encode_optional(m.value), "data": json_encode(m.data, default=str), "timestamp": m.timestamp}
             for m in metrics if m.kind == MetricKind.PERIODICAL
         ],
         "events": [{"id": e.id, "timestamp": e.timestamp, "kind": e.kind, "data": dict(e.data)} for e in events],

@@ -53,8 +53,11 @@ def load(string: str | None = None, **kwargs: Any) -> Any:
     """Inverse of :func:`dump`; also accepts ``fp=`` like NNI."""
     import json
 
+    from tunelab.base import json_decode
+
     handle = kwargs.pop("fp", None)
-    return json.load(handle, **kwargs) if handle is not None else json.loads(string or "null", **kwargs)
+    value = json.load(handle, **kwargs) if handle is not None else json.loads(string or "null", **kwargs)
+    return json_decode(value)  # dump() writes NaN and infinities as marker strings
 
 
 def trace(obj: T, *args: Any, **kwargs: Any) -> T:

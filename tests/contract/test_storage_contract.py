@@ -624,10 +624,11 @@ class TestStoreContract:
 
     def test_best_trial(self, ready: ExperimentStore) -> None:
         assert ready.best_trial(maximize=True) is None  # type: ignore[attr-defined]
-        for sequence, value in enumerate([0.5, math.nan, 0.9, 0.1]):
+        for sequence, value in enumerate([0.5, math.nan, 0.9, 0.1, math.inf, -math.inf]):
             ready.insert_trial(trial(sequence))
             ready.set_final(final(f"t{sequence:03d}", value))
         ready.insert_trial(trial(9))
+        # non-finite finals are never ranked (docs/json.md): neither inf nor -inf wins
         assert ready.best_trial(maximize=True).id == "t002"  # type: ignore[attr-defined]
         assert ready.best_trial(maximize=False).id == "t003"  # type: ignore[attr-defined]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -78,7 +77,7 @@ class ProgressView:
         done = sum(n for state, n in counts.items() if state.is_finished)
         running = counts.get(TrialState.RUNNING, 0)
         best = best_trial(store, self._mode)
-        best_text = "-" if best is None or best.final is None or math.isnan(best.final) else f"{best.final:.6g}"
+        best_text = "-" if best is None or not best.has_usable_final else f"{best.final:.6g}"
         manager = self._session.manager
         status = manager.status.value if manager is not None else ""
         self._progress.update(

@@ -8,7 +8,6 @@ see commits only, like readers of a SQLite file. The data lives as long as some 
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -273,8 +272,8 @@ class MemoryStore:
         return counts
 
     def best_trial(self, *, maximize: bool) -> Trial | None:
-        """The trial with the highest (``maximize``) or lowest final value; NaN finals never win."""
-        scored = [t for t in self._read().trials.values() if t.final is not None and not math.isnan(t.final)]
+        """The trial with the highest (``maximize``) or lowest final value; non-finite finals are never ranked."""
+        scored = [t for t in self._read().trials.values() if t.has_usable_final]
         if not scored:
             return None
         sign = -1.0 if maximize else 1.0

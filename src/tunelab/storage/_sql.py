@@ -11,6 +11,7 @@ whole transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -385,12 +386,13 @@ class SqlStore(ABC):
         return {TrialState(status): int(count) for status, count in rows}
 
     def best_trial(self, *, maximize: bool) -> Trial | None:
-        """The trial with the highest (``maximize``) or lowest final value; NaN finals never win."""
+        """The trial with the highest (``maximize``) or lowest final value; non-finite finals are never
+        ranked (NaN is stored as NULL; the bounds leave out the infinities)."""
         order = "DESC" if maximize else "ASC"
         row = self._fetchone(
-            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? AND final IS NOT NULL "
+            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE experiment_id = ? AND final > ? AND final < ? "
             f"ORDER BY final {order}, sequence LIMIT 1",
-            (self.experiment_id,),
+            (self.experiment_id, -math.inf, math.inf),
         )
         return None if row is None else trial_from_row(row)
 

@@ -77,4 +77,5 @@ class Trial:
 
     @property
     def has_usable_final(self) -> bool:
-        return self.final is not None and not math.isnan(self.final)
+        """A final value that can be ranked: present and finite (NaN and infinities never rank)."""
+        return self.final is not None and math.isfinite(self.final)

@@ -44,6 +44,7 @@ from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
 from tunelab.trial_api import _env
+from tunelab.trial_api._metric import final_problem
 from tunelab.tuners import History, Observation, Tuner
 
 _log = logging.getLogger(__name__)
@@ -475,8 +476,11 @@ class ExperimentManager:
         self._catch_up(live, ended=True)
         self._flush_metrics()
         self._live.pop(trial.id, None)
+        bad_final = final_problem(live.final) if live.final is not None else None
         if live.kill_reason is not None:
             state, message = live.kill_reason, live.kill_message
+        elif bad_final is not None and (exit_info.returncode == 0 or exit_info.returncode is None):
+            state, message = TrialState.FAILED, bad_final  # NaN/inf cannot be ranked: not a success
         elif exit_info.returncode == 0:
             state, message = TrialState.SUCCEEDED, ""
         elif exit_info.returncode is None and live.final is not None:
@@ -716,7 +720,10 @@ class ExperimentManager:
                 self.store.add_intermediates(intermediates)
             if finals:
                 self.store.set_final(finals[0])
-        if finals:
+        bad_final = final_problem(finals[0].value) if finals else None
+        if bad_final is not None:
+            self._end_trial(trial, TrialState.FAILED, bad_final)
+        elif finals:
             self._end_trial(trial, TrialState.SUCCEEDED, "finished while the manager was down")
         else:
             self._requeue(trial, attempt=trial.attempt, reason="its process ended while the manager was down; "

@@ -309,3 +309,48 @@ def test_a_retried_trial_keeps_only_its_last_attempts_values(tmp_path: Path) -> 
     assert trial.final == 0.4
     assert [m.value for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)] == [0.1, 0.2, 0.3]
     assert trial.intermediate_count == 3
+
+
+@pytest.mark.parametrize(("final", "marker"), [(float("nan"), "NaN"), ("Infinity", "Infinity"),
+                                               ({"default": float("-inf"), "loss": 1.0}, "-Infinity")])
+def test_a_non_finite_final_fails_the_trial_and_is_never_the_best(tmp_path: Path, final: Any, marker: str) -> None:
+    # "Infinity": the trial side writes non-finite values as the codec's marker strings
+    manager, _, store = make_manager(tmp_path, lambda p: Script(intermediates=[float("nan"), 0.5],
+                                                                 final=final if p["x"] < 0.5 else p["x"]),
+                                     maxTrialNumber=6)
+    run(manager)
+    trials = store.list_trials()
+    bad = [t for t in trials if t.parameters["x"] < 0.5]
+    good = [t for t in trials if t.parameters["x"] >= 0.5]
+    assert bad
+    assert good
+    for trial in bad:
+        assert trial.status == TrialState.FAILED
+        assert trial.message == f"final metric is {marker}: report a finite number"
+        assert not trial.has_usable_final
+    assert all(t.status == TrialState.SUCCEEDED for t in good)
+    assert store.best_trial(maximize=True).id == max(good, key=lambda t: t.final or 0).id
+    assert store.best_trial(maximize=False).id == min(good, key=lambda t: t.final or 0).id
+    # a non-finite intermediate is stored as reported
+    values = [m.value for m in store.get_metrics(bad[0].id, MetricKind.PERIODICAL)]
+    assert values[1] == 0.5
+    assert values[0] != values[0]
+
+
+def test_resume_fails_a_trial_whose_file_holds_a_non_finite_final(tmp_path: Path) -> None:
+    store = MemoryStore("exp1")
+    cfg = parse_config({
+        "searchSpace": SPACE, "trialCommand": "x", "trialCodeDirectory": str(tmp_path), "trialConcurrency": 1,
+        "maxTrialNumber": 1, "tuner": {"name": "Random"}, "trainingService": {"platform": "local"},
+    })
+    store.create_experiment(ExperimentRecord(id="exp1", name="t", config=cfg.to_dict(), created_at=time.time()))
+    down = _stored_running(store, 0, 0.25)
+    trial_dir = tmp_path / "trials" / down.id
+    trial_dir.mkdir(parents=True)
+    (trial_dir / _env.METRICS_FILE_NAME).write_text(
+        json.dumps({"trial": down.id, "kind": "FINAL", "seq": 0, "value": "Infinity", "ts": 2.0}) + "\n")
+    manager, _, store = make_manager(tmp_path, lambda p: Script(final=p["x"]), store=store, maxTrialNumber=1)
+    run(manager)
+    recovered = store.get_trial(down.id)
+    assert recovered.status == TrialState.FAILED
+    assert recovered.message == "final metric is Infinity: report a finite number"

@@ -12,7 +12,7 @@ import os
 import time
 
 from tunelab.trial_api import _env, _json_lite
-from tunelab.trial_api._metric import MAX_METRIC_BYTES, jsonable_metric, scalar_of
+from tunelab.trial_api._metric import MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
 
 # Trial processes start often, so this module avoids importing json, typing, logging, socket and warnings
 # at import time (about 20 ms together); each is loaded only on the path that needs it.
@@ -91,6 +91,11 @@ class _TrialSession:
                 return
             self.final_reported = True
             sequence = 0
+            problem = final_problem(scalar)
+            if problem is not None:  # sent all the same: the manager records it and fails the trial
+                import warnings
+
+                warnings.warn(f"{problem}; this trial will be marked FAILED", RuntimeWarning, stacklevel=3)
         else:
             sequence = self.intermediate_seq
             self.intermediate_seq += 1

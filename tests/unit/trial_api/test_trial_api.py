@@ -69,6 +69,22 @@ def test_second_final_warns_and_keeps_the_first(in_trial: Path) -> None:
     assert [m["value"] for m in read(in_trial)] == [1.0]
 
 
+def _strict_lines(path: Path) -> list[dict[str, Any]]:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"bare {token} in a metrics line")
+
+    return [json.loads(line, parse_constant=refuse) for line in path.read_text().splitlines()]
+
+
+def test_non_finite_metrics_are_written_as_strict_json(in_trial: Path) -> None:
+    _api.report_intermediate_result(float("nan"))
+    _api.report_intermediate_result({"default": np.float64("inf"), "loss": float("-inf")})
+    with pytest.warns(RuntimeWarning, match="final metric is NaN: report a finite number"):
+        _api.report_final_result(np.float32("nan"))
+    assert [m["value"] for m in _strict_lines(in_trial)] == [
+        "NaN", {"default": "Infinity", "loss": "-Infinity"}, "NaN"]
+
+
 @pytest.mark.parametrize(
     ("metric", "message"),
     [("0.5", "must be a number"), ({"loss": 0.1}, "'default' key"), (None, "must be a number"),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tunelab.base._json import decode_float, encode_float, encode_optional
     from tunelab.base._json import dumps as json_dumps
     from tunelab.base._json import encode as json_encode
+    from tunelab.base._json import is_marker as is_nonfinite_marker
     from tunelab.base._json import loads as json_loads
 
 # public name -> (module, attribute)
@@ -37,6 +38,7 @@ _LAZY = {
     "decode_float": ("tunelab.base._json", "decode_float"),
     "encode_float": ("tunelab.base._json", "encode_float"),
     "encode_optional": ("tunelab.base._json", "encode_optional"),
+    "is_nonfinite_marker": ("tunelab.base._json", "is_marker"),
     "json_decode": ("tunelab.base._json", "decode"),
     "json_dumps": ("tunelab.base._json", "dumps"),
     "json_encode": ("tunelab.base._json", "encode"),
@@ -70,6 +72,7 @@ __all__ = [
     "did_you_mean",
     "encode_float",
     "encode_optional",
+    "is_nonfinite_marker",
     "json_decode",
     "json_dumps",
     "json_encode",

@@ -10,6 +10,7 @@ have produced.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -28,6 +29,9 @@ _U_MAX = 1.0 - 2.0**-53
 # Relative tolerance when judging whether a value lies in a range or on the q-grid (floats round-trip
 # through JSON and arithmetic, so an exact test would reject legitimate values).
 _TOL = 1e-9
+_MAX = sys.float_info.max
+_LOG_MAX = math.log(_MAX)
+_TINY = math.ulp(0.0)  # the smallest positive float
 
 
 def _is_number(value: Any) -> bool:
@@ -139,14 +143,23 @@ class Numeric:
             t = self.mu + self.sigma * normal_ppf(u)
         else:
             tlow, thigh = self._t(self.low), self._t(self.high)
-            t = tlow + min(max(u, 0.0), 1.0) * (thigh - tlow)
+            u = min(max(u, 0.0), 1.0)
+            span = thigh - tlow
+            # A range wider than the largest float ([-1e308, 1e308]) overflows the span: blend the ends
+            # instead (inf * 0 would be NaN); the common case keeps the exact formula.
+            t = tlow + u * span if math.isfinite(span) else tlow * (1.0 - u) + thigh * u
         return self.finish(t)
 
     def finish(self, t: float) -> float:
         """Map an internal coordinate (value, or log-value for log types) to a parameter value."""
-        x = math.exp(t) if self.log else t
+        if self.log:
+            # Never an infinity or (unquantized) zero from a huge mu or sigma: exp() overflows at ~709.78
+            # and underflows to 0.0, which is not a lognormal value.
+            x = max(math.exp(min(t, _LOG_MAX)), 0.0 if self.q is not None else _TINY)
+        else:
+            x = min(max(t, -_MAX), _MAX)
         if self.q is not None and math.isfinite(x):
-            x = round(x / self.q) * self.q
+            x = _round_to_q(x, self.q)
         if not self.normal:  # NNI clips q-types; clipping the others only guards float error
             x = min(max(x, self.low), self.high)
         return float(x)
@@ -167,6 +180,8 @@ class Numeric:
         if self.normal:
             return normal_cdf((t - self.mu) / self.sigma)
         tlow, thigh = self._t(self.low), self._t(self.high)
+        if not math.isfinite(thigh - tlow):  # a span beyond the largest float: compute with halves
+            return min(max((t / 2 - tlow / 2) / (thigh / 2 - tlow / 2), 0.0), 1.0)
         return min(max((t - tlow) / (thigh - tlow), 0.0), 1.0)
 
     def problem(self, x: Any) -> str | None:
@@ -192,8 +207,19 @@ def _near(a: float, b: float) -> bool:
     return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b))
 
 
+def _round_to_q(x: float, q: float) -> float:
+    ratio = x / q
+    if not math.isfinite(ratio):
+        return x  # q is far below the float resolution at x: every float is on the grid
+    y = round(ratio) * q
+    # Rounding away from zero can pass the largest float; the multiple towards zero stays finite.
+    return y if math.isfinite(y) else math.trunc(ratio) * q
+
+
 def _on_grid(x: float, q: float) -> bool:
     ratio = x / q
+    if not math.isfinite(ratio):
+        return True  # see _round_to_q
     return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
 
 

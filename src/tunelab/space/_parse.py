@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import SearchSpaceError, did_you_mean
+from tunelab.base import SearchSpaceError, did_you_mean, is_nonfinite_marker
 from tunelab.space._params import Choice, Numeric, Parameter, RandInt
 from tunelab.space._space import SearchSpace
 
@@ -168,6 +168,8 @@ def _number(v: Any, path: str, type_: str, value: Any) -> float:
 def _parse_choice(name: str, options: list[Any], path: str) -> Choice:
     if not options:
         raise SearchSpaceError(f'{path}: choice needs at least one option, got []; write e.g. ["a", "b"]')
+    for i, option in enumerate(options):
+        _check_finite(option, f"{path}[{i}]", option)
     # Nested when any option names itself with "_name"; plain dict options without any "_name" stay
     # plain values (BatchTuner spaces are a choice of whole parameter dicts).
     if not any(isinstance(o, Mapping) and "_name" in o for o in options):
@@ -192,6 +194,29 @@ def _parse_choice(name: str, options: list[Any], path: str) -> Choice:
         for i, option in enumerate(options)
     )
     return Choice(name, tuple(options), names=tuple(names), subspaces=subspaces)
+
+
+def _check_finite(value: Any, path: str, option: Any) -> None:
+    """Refuse NaN and infinities in a choice value (they cannot be ranked, compared or written as JSON),
+    and the three strings that stand for them in tunelab's JSON (docs/json.md)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SearchSpaceError(
+            f"{path}: choice values must be finite numbers, got {value!r} in {option!r:.80}; "
+            "remove it or use a large finite number"
+        )
+    if is_nonfinite_marker(value):
+        raise SearchSpaceError(
+            f"{path}: the string {value!r} is reserved (tunelab's JSON writes non-finite numbers so); "
+            f"use another spelling such as {value.lower()!r}"
+        )
+    if isinstance(value, Mapping):
+        if "_name" in value and "_type" not in value:
+            return  # a nested-choice option: its sub-parameters are parsed (and checked) on their own
+        for item in value.values():
+            _check_finite(item, path, option)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_finite(item, path, option)
 
 
 def _parse_randint(name: str, numbers: list[float], path: str, value: Any) -> RandInt:

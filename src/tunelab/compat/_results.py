@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import InvalidInputError
+from tunelab.base import InvalidInputError, encode_float, json_decode, json_loads
 from tunelab.storage import ExperimentStore
 from tunelab.trial import Metric, MetricKind, Trial, TrialSource, TrialState
 from tunelab.trial_api._metric import jsonable_metric, scalar_of
@@ -46,7 +46,7 @@ def load_results(path: str | Path, parameter_names: Iterable[str] = ()) -> list[
     if file.suffix.lower() == ".csv":
         return parse_results_csv(text, parameter_names, where=str(file))
     try:
-        data = json.loads(text)
+        data = json_loads(text)  # the one codec: "NaN" markers and bare NaN literals both read as floats
     except ValueError as exc:
         raise InvalidInputError(f"{file}: not JSON ({exc}); write a list of "
                                 '{"parameter": {...}, "value": number} objects, or give a .csv export') from exc
@@ -66,9 +66,10 @@ def parse_results_json(data: Any, *, where: str = "results") -> list[ResultRecor
         value = item["value"]
         if isinstance(value, str):  # an export's value is the JSON text of the metric
             try:
-                value = json.loads(value)
+                value = json_loads(value)
             except ValueError:
                 raise InvalidInputError(f"{where}[{index}].value: {value!r:.80} is not a number") from None
+        _refuse_non_finite(json_decode(item["parameter"]), f"{where}[{index}].parameter")
         records.append(ResultRecord(dict(item["parameter"]), _checked(value, f"{where}[{index}].value")))
     return records
 
@@ -87,6 +88,7 @@ def parse_results_csv(text: str, parameter_names: Iterable[str], *, where: str =
     records = []
     for line, row in enumerate(reader, start=2):
         parameters = _unflatten({c: _cell(row[c]) for c in params if row.get(c) not in (None, "")})
+        _refuse_non_finite(parameters, f"{where}:{line}")
         if row.get("reward") not in (None, ""):  # a scalar metric (NNI mixes both kinds in one file)
             value: Any = _cell(row["reward"])
         else:
@@ -122,6 +124,8 @@ def add_imported_results(store: ExperimentStore, records: Sequence[ResultRecord]
 
 
 def _checked(value: Any, where: str) -> Any:
+    value = json_decode(value)
+    _refuse_non_finite(value, where)
     try:
         scalar_of(value)
     except TypeError as exc:
@@ -129,9 +133,22 @@ def _checked(value: Any, where: str) -> Any:
     return value
 
 
+def _refuse_non_finite(value: Any, where: str) -> None:
+    """NaN and infinities cannot be ranked or compared, so they are not imported (docs/json.md)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInputError(f"{where}: {encode_float(value)} is not a finite number; only finite numbers "
+                                "can be imported: remove the record or give a finite value")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_non_finite(item, where)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_non_finite(item, where)
+
+
 def _cell(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_loads(text)
     except ValueError:
         return text
 

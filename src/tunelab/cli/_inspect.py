@@ -3,7 +3,6 @@ stop, delete. They talk to the live manager's REST API, or read the database whe
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tunelab.base import ConflictError, InvalidInputError, NotFoundError
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_dumps
 from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
@@ -108,7 +107,7 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     best = data.get("best")
     if best:
         console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
-                      f"trial {best['id']} (#{best['sequence']}) {json.dumps(best['parameters'])}",
+                      f"trial {best['id']} (#{best['sequence']}) {json_dumps(best['parameters'])}",
                       markup=False, highlight=False)
     ranked = [row for row in importance.get("importance", []) if row["importance"] > 0]
     if ranked:
@@ -147,7 +146,7 @@ def trial_ls(
     table = Table("#", "id", "status", "final", "duration", "parameters")
     for trial in trials:
         table.add_row(str(trial["sequence"]), trial["id"], trial["status"], fmt_value(trial["final"]),
-                      fmt_duration(trial["duration"]), json.dumps(trial["parameters"]))
+                      fmt_duration(trial["duration"]), json_dumps(trial["parameters"]))
     console.print(table)
 
 
@@ -201,7 +200,7 @@ def export(
         data = backend.export(type_, intermediate)
     finally:
         backend.close()
-    text = data if isinstance(data, str) else json.dumps(data, indent=2)
+    text = data if isinstance(data, str) else json_dumps(data, indent=2)  # strict JSON, docs/json.md
     if filename is not None:
         filename.write_text(text, encoding="utf-8")
         console.print(f"exported to {filename}")

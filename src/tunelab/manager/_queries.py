@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from tunelab.base import json_dumps, json_encode
 from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
@@ -71,11 +72,12 @@ def export_records(store: ExperimentStore, *, intermediate: bool = False) -> lis
             continue
         record: dict[str, Any] = {
             "parameter": dict(trial.parameters),
-            "value": json.dumps(trial.final_data if trial.final_data is not None else trial.final),
+            "value": json_dumps(trial.final_data if trial.final_data is not None else trial.final),
             "trialJobId": trial.id,
         }
         if intermediate:
-            record["intermediate"] = [m.data for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)]
+            record["intermediate"] = [json_encode(m.data, default=str)
+                                      for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)]
         records.append(record)
     return records
 
@@ -105,7 +107,7 @@ def export_csv(store: ExperimentStore, *, intermediate: bool = False) -> str:
             row["reward"] = value
         row["trialJobId"] = record["trialJobId"]
         if intermediate:
-            row["intermediate"] = json.dumps(record["intermediate"])
+            row["intermediate"] = json_dumps(record["intermediate"])
         rows.append(row)
     columns = param_keys + metric_keys + ["trialJobId"] + (["intermediate"] if intermediate else [])
     out = io.StringIO()

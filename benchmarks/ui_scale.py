@@ -151,7 +151,8 @@ def api_latency(base: str, trials: int, repeat: int) -> None:
         for name, values in per_query.items():
             print(f"    {percentile(values, 0.95):7.1f} ms p95  {name}")
         for path in ("/experiment", "/charts/history", "/charts/parallel", "/charts/slice", "/charts/importance",
-                     "/charts/timeline", "/charts/curves", "/charts/columns"):
+                     "/charts/timeline", "/charts/curves", "/charts/columns",
+                     "/charts/history?max_points=100000"):  # the last: every final value, for the EDF tab
             times = []
             for _ in range(5):
                 start = time.perf_counter()
@@ -210,7 +211,7 @@ def _screenshots(browser: Any, url: str) -> None:
     page.wait_for_function("() => performance.getEntriesByName('tunelab:overview').length > 0")
     page.locator("[data-testid=history-chart] canvas").first.wait_for()
     page.screenshot(path=str(SCREENSHOTS / "scale-overview.png"), full_page=True)
-    for tab in ("history", "parallel", "curves", "durations", "slice", "importance"):
+    for tab in ("history", "parallel", "curves", "durations", "slice", "importance", "edf"):
         page.goto(f"{url}#/trials?tab={tab}")
         page.locator("[data-testid=trials-chart] canvas").first.wait_for()
         page.wait_for_timeout(500)

@@ -352,3 +352,20 @@ def test_config_search_space_download_and_edf(live: LiveExperiment, page: Any) -
     assert [p[1] for p in points] == sorted(p[1] for p in points)
     assert points[-1][1] == 1
     assert overview["optimize_mode"] in edf["xAxis"][0]["name"]
+
+
+def test_curves_can_show_the_trials_of_one_status(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    trial = live.api.post("/trials", json={"parameters": {"x": 0.4, "kind": "ok", "steps": 100000, "sleep": 0.05}}).json()["trial"]
+    path = f"/trials/{trial['id']}"
+    live.wait_for(lambda: live.api.get(path).json()["intermediate_count"] > 2, "a few intermediate results")
+    live.api.post(f"{path}/kill")
+    live.wait_for(lambda: live.api.get(path).json()["status"] == "USER_CANCELED", "the kill")
+    canceled = {t["id"] for t in live.api.get("/trials", params={"filter": "status:USER_CANCELED"}).json()["trials"]}
+    page.goto(f"{live.url}#/trials?tab=curves")
+    page.get_by_test_id("curves-of").select_option("status:USER_CANCELED")
+    page.wait_for_function("() => location.hash.includes('curves=status')")
+    page.wait_for_function(f"async () => (await ({CHART_OPTION})('[data-testid=trials-chart]'))?.series?.some((s) => s.name === {trial['id']!r})")
+    names = {s["name"] for s in _chart_option(page)["series"]}
+    assert trial["id"] in names
+    assert names <= canceled, names - canceled

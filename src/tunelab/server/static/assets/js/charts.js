@@ -82,7 +82,7 @@ export async function parallelChart(el, data, { onSelect } = {}) {
   const good = data.mode === 'maximize' ? ['#d0d7e5', '#1c7ed6'] : ['#1c7ed6', '#d0d7e5'];
   chart.setOption({
     ...BASE,
-    parallel: { left: 48, right: 72, top: 40, bottom: 24, parallelAxisDefault: { realtime: false } },
+    parallel: { left: 48, right: 120, top: 40, bottom: 24, parallelAxisDefault: { realtime: false } },
     parallelAxis: dims,
     // The colour bar names its ends, so a colour reads as a value.
     visualMap: { show: true, min, max, dimension: metricDim, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 120, itemWidth: 12,

@@ -20,6 +20,8 @@ const BASE_COLUMNS = [
 ];
 const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
+const CURVE_CHOICES = [['auto', 'best 20 and running (or the selection)'], ['selected', 'the selected trials'],
+  ...['SUCCEEDED', 'EARLY_STOPPED', 'FAILED', 'USER_CANCELED', 'RUNNING'].map((s) => [`status:${s}`, `status ${s}`])];
 
 export async function render(root, { query }) {
   const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
@@ -36,6 +38,7 @@ export async function render(root, { query }) {
     tab: TABS.includes(query.get('tab')) ? query.get('tab') : 'history',
     logAxes: query.get('log') !== 'off',
     logY: false,
+    curves: query.get('curves') || 'auto',
     formats: {},
     columns: [],
     mode: 'maximize',
@@ -59,6 +62,7 @@ export async function render(root, { query }) {
     if (state.sort !== 'sequence' || state.order !== 'asc') { params.set('sort', state.sort); params.set('order', state.order); }
     if (state.tab !== 'history') params.set('tab', state.tab);
     if (!state.logAxes) params.set('log', 'off');
+    if (state.curves !== 'auto') params.set('curves', state.curves);
     if (state.selected.size) params.set('selected', [...state.selected].join(','));
     const text = params.toString();
     const hash = `#/trials${text ? `?${text}` : ''}`;
@@ -216,7 +220,10 @@ export async function render(root, { query }) {
     } }), ' log axes for log-distributed parameters (loguniform, qloguniform, lognormal, qlognormal)') : null,
     state.tab === 'history' ? h('label', {}, h('input', { type: 'checkbox', checked: state.logY, 'data-testid': 'log-y', onchange: (e) => {
       state.logY = e.target.checked; drawChart();
-    } }), ' log y') : null);
+    } }), ' log y') : null,
+    state.tab === 'curves' ? h('label', {}, 'curves of ', h('select', { 'data-testid': 'curves-of', onchange: (e) => {
+      state.curves = e.target.value; writeUrl(); drawChart();
+    } }, CURVE_CHOICES.map(([value, label]) => h('option', { value, selected: value === state.curves }, label)))) : null);
   }
 
   // Axis kinds come from the search space's types, never guessed from the spread of the data.
@@ -250,9 +257,10 @@ export async function render(root, { query }) {
             } }, `select ${take.length === ids.length ? 'them' : 'the first 50'}`) : null);
         } });
       } else if (tab === 'curves') {
-        const ids = [...state.selected];
-        const data = await api('/charts/curves', { params: ids.length ? { trials: ids.join(',') } : { top: 20 } });
-        chartNote.textContent = ids.length ? 'Curves of the selected trials.' : 'Curves of the 20 best finished trials and running ones (select rows to choose).';
+        const { ids, text } = await curveTrials();
+        if (ids && !ids.length) { chartNote.textContent = text; mount(chartBox, h('p', { class: 'muted' }, 'No trial to draw.')); return; }
+        const data = await api('/charts/curves', { params: ids ? { trials: ids.join(',') } : { top: 20 } });
+        chartNote.textContent = text;
         await curvesChart(chartBox, data.curves);
       } else if (tab === 'durations') {
         const data = await api('/charts/timeline');
@@ -275,6 +283,18 @@ export async function render(root, { query }) {
         await importanceChart(chartBox, data);
       }
     } catch (error) { chartNote.textContent = error.message; }
+  }
+
+  // Which trials' curves: the best and running ones (default), the selection, or those of one status, so
+  // early-stopped trials can be seen beside good ones.
+  async function curveTrials() {
+    const choice = state.curves === 'auto' && state.selected.size ? 'selected' : state.curves;
+    if (choice === 'selected') return { ids: [...state.selected].slice(0, 50), text: `Curves of the ${Math.min(50, state.selected.size)} selected trials.` };
+    if (choice.startsWith('status:')) {
+      const page = await api('/trials', { params: { filter: choice, sort: 'final', order: state.mode === 'maximize' ? 'desc' : 'asc', limit: 50 } });
+      return { ids: page.trials.map((t) => t.id), text: `Curves of ${page.trials.length} of the ${page.total} trials with ${choice} (best first).` };
+    }
+    return { ids: null, text: 'Curves of the 20 best finished trials and running ones (select rows, or choose above).' };
   }
 
   function note(data, what, shown) {

@@ -35,6 +35,8 @@ TRIAL = textwrap.dedent("""
         print("Traceback (most recent call last):", file=sys.stderr)
         print("ValueError: planned failure for the UI test", file=sys.stderr)
         sys.exit(3)
+    for line in range(int(p.get("lines", 0))):  # a long stdout, for reading a log in ranges
+        print(f"log line {line:06d} " + "." * 60)
     steps = int(p.get("steps", 5))
     for i in range(steps):
         report_intermediate_result(p["x"] * (i + 1) / steps)

@@ -369,3 +369,22 @@ def test_curves_can_show_the_trials_of_one_status(live: LiveExperiment, page: An
     names = {s["name"] for s in _chart_option(page)["series"]}
     assert trial["id"] in names
     assert names <= canceled, names - canceled
+
+
+def test_a_long_trial_log_loads_earlier_ranges(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    trial = live.api.post("/trials", json={"parameters": {"x": 0.2, "kind": "ok", "lines": 2000}}).json()["trial"]
+    live.wait_for(lambda: live.api.get(f"/trials/{trial['id']}").json()["status"] == "SUCCEEDED", "the chatty trial")
+    page.goto(f"{live.url}#/trials/{trial['id']}")
+    log = page.get_by_test_id("trial-log")
+    page.wait_for_function("() => document.querySelector('[data-testid=trial-log]').textContent.includes('log line 001999')")
+    assert "log line 000000" not in log.text_content()
+    for _ in range(5):
+        if not page.get_by_test_id("log-earlier").count():
+            break
+        page.get_by_test_id("log-earlier").click()
+        page.wait_for_timeout(200)
+    text = log.text_content()
+    assert text.startswith("log line 000000")
+    assert text.count("log line 001000") == 1
+    assert page.get_by_test_id("log-earlier").count() == 0

@@ -19,12 +19,15 @@ export async function render(root, { args }) {
   const chartBox = h('div', { class: 'chart', 'data-testid': 'trial-chart' });
   const logTabs = h('div', { class: 'tabs' });
   const logBox = h('pre', { class: 'log', 'data-testid': 'trial-log' });
+  const logMore = h('div', { class: 'row' });
+  // The log is read from its end; "load earlier" prepends the previous range (the API serves byte ranges).
+  const log = { start: 0, size: 0, text: '' };
   const cloneBox = h('div', { class: 'custom-box', hidden: true });
   const events = h('div');
 
   mount(root, head, info,
     h('section', {}, h('h2', {}, 'Intermediate results'), chartBox),
-    h('section', {}, h('h2', {}, 'Logs'), logTabs, logBox),
+    h('section', {}, h('h2', {}, 'Logs'), logTabs, logMore, logBox),
     cloneBox,
     h('section', {}, h('h2', {}, 'Events'), events));
 
@@ -76,9 +79,27 @@ export async function render(root, { args }) {
   async function loadLog() {
     mount(logTabs, LOGS.map((name) => h('button', { type: 'button', class: name === logName ? 'tab active' : 'tab', 'data-log': name, onclick: () => { logName = name; loadLog(); } }, name)));
     try {
-      const log = await api(`/trials/${encodeURIComponent(trial.id)}/logs/${logName}`, { params: { tail: LOG_TAIL } });
-      logBox.textContent = log.size > LOG_TAIL ? `… (showing the last ${LOG_TAIL} of ${log.size} bytes)\n${log.text}` : (log.text || `(${logName} is empty)`);
-    } catch (error) { logBox.textContent = error.message; }
+      const chunk = await api(`/trials/${encodeURIComponent(trial.id)}/logs/${logName}`, { params: { tail: LOG_TAIL } });
+      Object.assign(log, { start: chunk.offset, size: chunk.size, text: chunk.text });
+      drawLog();
+    } catch (error) { logBox.textContent = error.message; mount(logMore); }
+  }
+
+  function drawLog() {
+    logBox.textContent = log.text || (log.size ? '' : `(${logName} is empty)`);
+    mount(logMore, log.start > 0 ? [
+      h('span', { class: 'muted small', 'data-testid': 'log-range' }, `showing the last ${log.size - log.start} of ${log.size} bytes`),
+      h('button', { type: 'button', 'data-testid': 'log-earlier', onclick: loadEarlier }, `Load ${Math.min(LOG_TAIL, log.start)} bytes earlier`),
+    ] : null);
+  }
+
+  async function loadEarlier() {
+    const offset = Math.max(0, log.start - LOG_TAIL);
+    try {
+      const chunk = await api(`/trials/${encodeURIComponent(trial.id)}/logs/${logName}`, { params: { offset, length: log.start - offset } });
+      Object.assign(log, { start: offset, text: chunk.text + log.text });
+      drawLog();
+    } catch (error) { toast(error.message, 'error'); }
   }
 
   async function copyParams() {

@@ -89,7 +89,15 @@ class Tuner(ABC):
         """Return the next parameters in NNI's format. Raise ``NoMoreTrialsError`` when exhausted."""
 
     def update_search_space(self, space: SearchSpace) -> None:
-        """Called when the user changes the search space of a running experiment."""
+        """Called when the user changes the search space of a running experiment.
+
+        The rule every tuner keeps (pinned by the tuner contract suite): afterwards, and in a tuner built
+        on the new space and fed the old history (a resume after the change), every suggestion lies in
+        the new space. Earlier trials inform the tuner only through the parameters the new space still
+        has: removed parameters are dropped, numbers are clipped into new bounds, and a trial that lacks a
+        parameter of the new space, or holds an option it no longer offers, is left out of the model.
+        New parameters are sampled until trials that have them accumulate.
+        """
         self.space = space
 
     def loss(self, value: float) -> float:

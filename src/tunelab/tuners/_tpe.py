@@ -153,6 +153,9 @@ class TpeTuner(Tuner):
             else []
         )
         joint = set(self._joint)
+        # Dims every trial of this space has: a trial lacking one (asked under an earlier search space,
+        # before `update searchspace` added or renamed a parameter) cannot be placed in the model.
+        self._always = np.array([d.index for d in self.space.dims if d.parent is None], dtype=np.int64)
         self._single = [d.index for d in self.space.dims if d.index not in joint]
         self._joint_num = [i for i in self._joint if not self.space.dims[i].categorical]
         self._joint_cat = [i for i in self._joint if self.space.dims[i].categorical]
@@ -211,10 +214,11 @@ class TpeTuner(Tuner):
         if len(losses) < max(self.args.n_startup_jobs, 1):
             self._model, self._model_key = None, key
             return None
-        if pending:
+        lying = [row for row in (self._pending_row(obs) for obs in pending) if self._fits(row)]
+        if lying:
             lie = self._lie(losses)
-            rows = np.vstack([rows, *(self._pending_row(obs) for obs in pending)])
-            losses = np.append(losses, np.full(len(pending), lie))
+            rows = np.vstack([rows, *lying])
+            losses = np.append(losses, np.full(len(lying), lie))
         self._model = _Model(self._fit_joint(rows, losses), self._fit_single(rows, losses))
         self._model_key = key
         return self._model
@@ -228,8 +232,17 @@ class TpeTuner(Tuner):
         self._finished_ids.update(obs.trial_id for obs in fresh)
         for obs in fresh:
             if obs.usable:
-                self._rows.append(self.space.encode(obs.parameters))
-                self._losses.append(np.array([self.loss(float(obs.value or 0.0))]))
+                row = self.space.encode(obs.parameters)
+                if self._fits(row):
+                    self._rows.append(row)
+                    self._losses.append(np.array([self.loss(float(obs.value or 0.0))]))
+
+    def _fits(self, row: np.ndarray) -> bool:
+        """True when ``row`` has a value for every unconditional dim of the current space. A trial from an
+        earlier space informs the model through the parameters the space kept (encode drops removed ones
+        and clips numbers into new bounds); one missing a parameter, or holding an option the space no
+        longer has, is left out of the model (the deduplicator still knows it)."""
+        return not bool(np.isnan(row[self._always]).any())
 
     def _pending(self, history: History) -> list[Observation]:
         # A late or repeated report may leave a trial in both lists: the finished record wins.

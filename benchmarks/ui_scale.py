@@ -211,7 +211,7 @@ def _screenshots(browser: Any, url: str) -> None:
     page.wait_for_function("() => performance.getEntriesByName('tunelab:overview').length > 0")
     page.locator("[data-testid=history-chart] canvas").first.wait_for()
     page.screenshot(path=str(SCREENSHOTS / "scale-overview.png"), full_page=True)
-    for tab in ("history", "parallel", "curves", "durations", "slice", "importance", "edf"):
+    for tab in ("history", "parallel", "curves", "durations", "slice", "contour", "importance", "edf"):
         page.goto(f"{url}#/trials?tab={tab}")
         page.locator("[data-testid=trials-chart] canvas").first.wait_for()
         page.wait_for_timeout(500)

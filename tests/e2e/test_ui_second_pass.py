@@ -323,7 +323,7 @@ def test_screenshots_of_every_page(live: LiveExperiment, open_page: Any, scheme:
         page.locator("main h1").wait_for()
         page.wait_for_timeout(700)
         screenshot(page, f"{size}-{scheme}-{name}")
-    for tab in ("parallel", "curves", "durations", "slice", "importance", "edf"):
+    for tab in ("parallel", "curves", "durations", "slice", "contour", "importance", "edf"):
         page.goto(f"{live.url}#/trials?tab={tab}")
         page.locator("[data-testid=trials-chart] canvas").first.wait_for()
         page.wait_for_timeout(400)
@@ -388,3 +388,20 @@ def test_a_long_trial_log_loads_earlier_ranges(live: LiveExperiment, page: Any) 
     assert text.startswith("log line 000000")
     assert text.count("log line 001000") == 1
     assert page.get_by_test_id("log-earlier").count() == 0
+
+
+def test_contour_bins_two_parameters_by_the_mean_final(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    page.goto(f"{live.url}#/trials?tab=contour")
+    page.get_by_test_id("contour-x").select_option(label="x")
+    page.get_by_test_id("contour-y").select_option(label="kind")
+    page.wait_for_function(f"async () => (await ({CHART_OPTION})('[data-testid=trials-chart]'))?.yAxis?.[0]?.name === 'kind'")
+    option = _chart_option(page)
+    cells = option["series"][0]["data"]
+    scored = [t for t in live.api.get("/trials", params={"limit": 500}).json()["trials"] if isinstance(t["final"], float)]
+    assert sum(c[3] for c in cells) == len(scored)
+    kinds = option["yAxis"][0]["data"]
+    for kind in {t["parameters"]["kind"] for t in scored}:
+        mine = [t["final"] for t in scored if t["parameters"]["kind"] == kind]
+        row = [c for c in cells if kinds[c[1]] == kind]
+        assert abs(sum(c[2] * c[3] for c in row) - sum(mine)) < 1e-9

@@ -201,3 +201,61 @@ export async function edfChart(el, values, mode) {
   }, true);
   return chart;
 }
+
+const CONTOUR_BINS = 10;
+
+/** Cells of one axis: the categories of a categorical parameter, else equal-width bins (equal in log
+ * space for a log-distributed one). Returns labels and a function mapping a value to its cell. */
+function cellsOf(dim, values) {
+  if (dim.type === 'categorical') return { labels: dim.categories, index: (v) => dim.categories.indexOf(v) };
+  const finite = values.filter((v) => typeof v === 'number' && Number.isFinite(v) && (!dim.log || v > 0));
+  const log = dim.log && finite.length > 0;
+  const scale = (v) => (log ? Math.log10(v) : v);
+  const low = Math.min(...finite.map(scale));
+  const high = Math.max(...finite.map(scale));
+  const width = (high - low) / CONTOUR_BINS || 1;
+  const labels = Array.from({ length: CONTOUR_BINS }, (_, i) => {
+    const centre = low + (i + 0.5) * width;
+    return fmtNumber(log ? 10 ** centre : centre, 3);
+  });
+  const index = (v) => (typeof v === 'number' && Number.isFinite(v) && (!log || v > 0)
+    ? Math.min(CONTOUR_BINS - 1, Math.max(0, Math.floor((scale(v) - low) / width))) : -1);
+  return { labels, index };
+}
+
+/** Two parameters against the final value: each cell coloured by the mean final of the trials in it
+ * (a binned contour; empty cells stay blank). `data` is the /charts/parallel answer. */
+export async function contourChart(el, data, xIndex, yIndex) {
+  const chart = await chartOn(el);
+  const metric = data.dimensions.length;
+  const xDim = data.dimensions[xIndex];
+  const yDim = data.dimensions[yIndex];
+  const xs = cellsOf(xDim, data.rows.map((r) => r[xIndex]));
+  const ys = cellsOf(yDim, data.rows.map((r) => r[yIndex]));
+  const sums = new Map();
+  for (const row of data.rows) {
+    const i = xs.index(row[xIndex]);
+    const j = ys.index(row[yIndex]);
+    if (i < 0 || j < 0 || typeof row[metric] !== 'number') continue;
+    const cell = sums.get(`${i},${j}`) || [i, j, 0, 0];
+    cell[2] += row[metric];
+    cell[3] += 1;
+    sums.set(`${i},${j}`, cell);
+  }
+  const cells = [...sums.values()].map(([i, j, sum, n]) => [i, j, sum / n, n]);
+  const means = cells.map((c) => c[2]);
+  const min = Math.min(...means);
+  const max = Math.max(...means);
+  const good = data.mode === 'maximize' ? ['#f1f3f5', '#1c7ed6'] : ['#1c7ed6', '#f1f3f5'];
+  chart.setOption({
+    ...BASE,
+    grid: { left: 80, right: 110, top: 24, bottom: 64 },
+    tooltip: { trigger: 'item', formatter: (p) => tip([[xDim.key, xs.labels[p.data[0]]], [yDim.key, ys.labels[p.data[1]]], ['mean final', fmtNumber(p.data[2])], ['trials', p.data[3]]]) },
+    xAxis: { type: 'category', data: xs.labels, name: xDim.key, nameLocation: 'middle', nameGap: 44, axisLabel: { rotate: 30, fontSize: 10 }, splitArea: { show: true } },
+    yAxis: { type: 'category', data: ys.labels, name: yDim.key, axisLabel: { fontSize: 10 }, splitArea: { show: true } },
+    visualMap: { min, max, dimension: 2, calculable: true, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 140, itemWidth: 12,
+      text: [fmtNumber(max, 3), fmtNumber(min, 3)], precision: 3, formatter: (v) => fmtNumber(v, 3) },
+    series: [{ type: 'heatmap', data: cells, label: { show: cells.length <= 60, formatter: (p) => fmtNumber(p.data[2], 3), fontSize: 9 } }],
+  }, true);
+  return chart;
+}

@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
-import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, disposeAll } from '../charts.js';
+import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, disposeAll } from '../charts.js';
 import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -18,7 +18,7 @@ const BASE_COLUMNS = [
   { key: 'source', label: 'source', on: false },
   { key: 'message', label: 'message', on: true },
 ];
-const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'importance', 'edf'];
+const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'contour', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
 const CURVE_CHOICES = [['auto', 'best 20 and running (or the selection)'], ['selected', 'the selected trials'],
   ...['SUCCEEDED', 'EARLY_STOPPED', 'FAILED', 'USER_CANCELED', 'RUNNING'].map((s) => [`status:${s}`, `status ${s}`])];
@@ -214,7 +214,7 @@ export async function render(root, { query }) {
   }
 
   function drawChartOptions() {
-    const needsLog = state.tab === 'parallel' || state.tab === 'slice';
+    const needsLog = ['parallel', 'slice', 'contour'].includes(state.tab);
     mount(chartOptions, needsLog ? h('label', {}, h('input', { type: 'checkbox', checked: state.logAxes, 'data-testid': 'log-axes', onchange: (e) => {
       state.logAxes = e.target.checked; writeUrl(); drawChart();
     } }), ' log axes for log-distributed parameters (loguniform, qloguniform, lognormal, qlognormal)') : null,
@@ -271,6 +271,11 @@ export async function render(root, { query }) {
         data.parameters = withSpaceAxes(data.parameters);
         note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
+      } else if (tab === 'contour') {
+        const data = await api('/charts/parallel');
+        data.dimensions = withSpaceAxes(data.dimensions);
+        note(data, 'trials', data.rows.length);
+        drawContour(data);
       } else if (tab === 'edf') {
         const data = await api('/charts/history', { params: { max_points: 100000 } });
         const values = data.points.value.filter((v) => typeof v === 'number' && Number.isFinite(v));
@@ -308,6 +313,18 @@ export async function render(root, { query }) {
     const plotBox = h('div', { class: 'chart' });
     mount(chartBox, h('label', {}, 'parameter ', select), plotBox);
     sliceChart(plotBox, data.parameters[0], data.mode);
+  }
+
+  function drawContour(data) {
+    if (data.dimensions.length < 2 || !data.rows.length) { mount(chartBox, h('p', { class: 'muted' }, 'A contour needs two parameters and a finished trial.')); return; }
+    const choose = (label, chosen, testid) => h('label', {}, `${label} `, h('select', { 'data-testid': testid, onchange: redraw },
+      data.dimensions.map((d, i) => h('option', { value: i, selected: i === chosen }, d.key))));
+    const x = choose('x', 0, 'contour-x');
+    const y = choose('y', 1, 'contour-y');
+    const plotBox = h('div', { class: 'chart' });
+    function redraw() { contourChart(plotBox, data, Number(x.querySelector('select').value), Number(y.querySelector('select').value)); }
+    mount(chartBox, h('div', { class: 'row' }, x, y, h('span', { class: 'muted small' }, 'each cell: the mean final value of its trials')), plotBox);
+    redraw();
   }
 
   function openTrial(id) { location.hash = `#/trials/${encodeURIComponent(id)}`; }

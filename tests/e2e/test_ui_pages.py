@@ -134,3 +134,23 @@ def test_chart_tabs_render(live: LiveExperiment, page: Any, tab: str) -> None:
     page.locator("[data-testid=trials-chart] canvas").first.wait_for()
     page.wait_for_timeout(300)  # let the chart finish its first frame before the screenshot
     screenshot(page, f"chart-{tab}")
+
+
+def test_failed_trials_show_a_warning_panel_and_a_failed_column(live: LiveExperiment, page: Any) -> None:
+    overview = live.settled()
+    failures = overview["failures"]
+    failed = overview["counts"]["FAILED"]
+    assert failures["failed"] == failed > 0
+    page.goto(live.url)
+    panel = page.get_by_test_id("failures")
+    panel.wait_for()
+    text = panel.text_content()
+    assert f"{failed} of {sum(overview['counts'].values())} trials failed" in text
+    assert "ValueError: planned failure for the UI test" in text
+    assert f"tunelab log {live.experiment_id} -T {failures['trial_id']} --stderr" in text
+    screenshot(page, "overview-failures")
+    page.goto(f"{live.url}#/experiments")
+    page.get_by_test_id("experiments-table").wait_for()
+    headers = page.locator("[data-testid=experiments-table] th").all_text_contents()
+    assert "failed" in headers
+    assert page.get_by_test_id("failed-count").first.text_content() == str(failed)

@@ -79,6 +79,7 @@ def trials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
         "tuner": {"name": "GridSearch"},
         "trainingService": {"platform": "local"},
         "experimentWorkingDirectory": str(lab.home),
+        "failFastTrials": 0,  # every bad report fails its trial; all of them must run
     }
     session = create_session(parse_config(data), experiment_id="metrics")
     try:

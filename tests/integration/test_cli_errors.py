@@ -74,7 +74,7 @@ def test_bad_metric_fails_the_trial_with_a_clear_type_error(cli: Cli) -> None:
     """)
     for script in ("bad_metric.py", "bad_dict.py"):
         config = cli.config(f"{script}.yml", trialCommand=f"{sys.executable} {script}", maxTrialNumber=1)
-        assert cli("run", str(config), "--port", str(free_port())).returncode == 0
+        assert cli("run", str(config), "--port", str(free_port())).returncode == 1  # no trial succeeded
     for exp in cli.experiments():
         (trial,) = json.loads(cli("trial", "ls", exp, "--json", check=True).stdout)
         assert trial["status"] == "FAILED"

@@ -107,6 +107,7 @@ def run_experiment(lab: Lab, cases: list[str], **overrides: Any) -> dict[str, Tr
         "tuner": {"name": "GridSearch"},
         "trainingService": {"platform": "local"},
         "experimentWorkingDirectory": str(lab.home),
+        "failFastTrials": 0,  # the failing cases may end first; every case must run to its own end
         **overrides,
     }
     session = create_session(parse_config(data), experiment_id="faults")

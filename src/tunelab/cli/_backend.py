@@ -17,6 +17,7 @@ from tunelab.manager._queries import (
     counts,
     export_csv,
     export_records,
+    failures_json,
     optimize_mode_of,
 )
 from tunelab.manager._wire import trial_json
@@ -131,6 +132,7 @@ class OfflineBackend:
             "read_only": True, "created_at": record.created_at, "run_started_at": record.run_started_at,
             "ended_at": record.ended_at, "elapsed": record.elapsed, "optimize_mode": mode,
             "config": dict(record.config), "counts": counts(self.store),
+            "failures": failures_json(self.store, record.id),
             "best": trial_json(best) if best else None, "experiment_dir": str(self.exp_dir),
         }
 

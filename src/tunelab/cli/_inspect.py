@@ -24,7 +24,7 @@ from tunelab.cli._common import (
     trial_app,
 )
 from tunelab.manager import experiments_root, find_experiment_dir, read_info
-from tunelab.trial import ExperimentStatus
+from tunelab.trial import ExperimentStatus, TrialState
 
 IdArg = Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -54,6 +54,7 @@ def list_experiments(
             "running": info is not None,
             "url": info.url if info else None,
             "trials": listing.trial_total,
+            "failed": listing.trial_counts.get(TrialState.FAILED, 0),
             "best": listing.best_final,
             "created_at": record.created_at if record else None,
             "error": listing.error,
@@ -65,9 +66,10 @@ def list_experiments(
     if not rows:
         console.print("No experiments running." if not all_ else f"No experiments under {root}.")
         return
-    table = Table("id", "name", "status", "trials", "best", "url")
+    table = Table("id", "name", "status", "trials", "failed", "best", "url")
     for row in rows:
-        table.add_row(row["id"], fmt_value(row["name"]), row["status"], str(row["trials"]),
+        failed = f"[red]{row['failed']}[/]" if row["failed"] else "0"
+        table.add_row(row["id"], fmt_value(row["name"]), row["status"], str(row["trials"]), failed,
                       fmt_value(row["best"]), row["url"] or "-")
     console.print(table)
     for row in rows:
@@ -104,6 +106,7 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
         console.print(f"[red]error:[/] {data['error']}", markup=True, highlight=False)
     counts = ", ".join(f"{k.lower()} {v}" for k, v in data["counts"].items() if v)
     console.print(f"trials: {counts or 'none'}   elapsed: {fmt_duration(data.get('elapsed'))}")
+    _print_failures(data)
     best = data.get("best")
     if best:
         console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
@@ -114,6 +117,18 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
         shares = ", ".join(f"{row['key']} {row['importance']:.0%}" for row in ranked[:8])
         console.print(f"parameter importance (share of explained variance): {shares}", markup=False,
                       highlight=False)
+
+
+def _print_failures(data: dict[str, Any]) -> None:
+    from tunelab.manager._failures import summary_from_json
+
+    summary = summary_from_json(data.get("failures"))
+    if summary is None:
+        return
+    finished = sum(n for state, n in data["counts"].items() if state not in ("WAITING", "RUNNING"))
+    head, command = summary.lines(finished)
+    console.print(f"[yellow]failures:[/] {head}", highlight=False, soft_wrap=True)
+    console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
 
 
 @trial_app.command("ls")

@@ -35,9 +35,10 @@ StorageOpt = Annotated[
 SUCCESS_STATUSES = {ExperimentStatus.DONE, ExperimentStatus.NO_MORE_TRIAL, ExperimentStatus.TUNER_NO_MORE_TRIAL}
 
 
-def exit_code_for(status: ExperimentStatus) -> int:
+def exit_code_for(status: ExperimentStatus, *, any_worked: bool = True) -> int:
+    """0 for a finished run with at least one trial that worked, 130 when stopped, else 1."""
     if status in SUCCESS_STATUSES:
-        return 0
+        return 0 if any_worked else 1
     if status == ExperimentStatus.STOPPED:
         return 130
     return 1
@@ -80,12 +81,18 @@ def run(
 
     cfg = _with_storage(load_config(config), storage)
     _print_notices(cfg)
-    status = run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
-    raise typer.Exit(exit_code_for(status))
+    status, worked = _run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
+    raise typer.Exit(exit_code_for(status, any_worked=worked))
 
 
 def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
                    experiment_id: str | None = None, quiet: bool = False) -> ExperimentStatus:
+    """Create the experiment and run it here to its end; returns its final status."""
+    return _run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id, quiet=quiet)[0]
+
+
+def _run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
+                    experiment_id: str | None = None, quiet: bool = False) -> tuple[ExperimentStatus, bool]:
     from tunelab.cli._host import server_settings
     from tunelab.manager import create_session
     from tunelab.server import bind_socket
@@ -101,7 +108,9 @@ def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
     return asyncio.run(_host_with_progress(session, sock, settings, quiet=quiet))
 
 
-async def _host_with_progress(session: Session, sock: object, settings: object, *, quiet: bool) -> ExperimentStatus:
+async def _host_with_progress(session: Session, sock: object, settings: object, *,
+                              quiet: bool) -> tuple[ExperimentStatus, bool]:
+    """Serve and run ``session``; returns its final status and whether any trial worked."""
     from tunelab.cli._host import host_session
     from tunelab.cli._progress import ProgressView
 
@@ -111,7 +120,8 @@ async def _host_with_progress(session: Session, sock: object, settings: object, 
         view.announce(info)
         view.start()
 
-    return await host_session(session, sock, settings, on_ready=ready, on_finish=view.stop)  # type: ignore[arg-type]
+    status = await host_session(session, sock, settings, on_ready=ready, on_finish=view.stop)  # type: ignore[arg-type]
+    return status, view.any_worked
 
 
 @app.command()
@@ -131,8 +141,8 @@ def create(
     cfg = _with_storage(load_config(config), storage)
     _print_notices(cfg)
     if foreground:
-        raise typer.Exit(exit_code_for(run_foreground(cfg, port=port, host=host, token=token,
-                                                      experiment_id=experiment_id)))
+        status, worked = _run_foreground(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
+        raise typer.Exit(exit_code_for(status, any_worked=worked))
     cfg.validate()
     info = start_detached(cfg, port=port, host=host, token=token, experiment_id=experiment_id)
     _print_started(info)
@@ -209,8 +219,8 @@ def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str 
         except BaseException:
             sock.close()
             raise
-        status = asyncio.run(_host_with_progress(session, sock, settings, quiet=False))
-        raise typer.Exit(exit_code_for(status) if mode == Mode.RESUME else 0)
+        status, worked = asyncio.run(_host_with_progress(session, sock, settings, quiet=False))
+        raise typer.Exit(exit_code_for(status, any_worked=worked) if mode == Mode.RESUME else 0)
     args = ["--mode", mode.value, "--id", experiment_id, "--port", str(port), "--host", host]
     if token:
         args += ["--token", token]

@@ -1,4 +1,5 @@
-"""The live progress line of `tunelab run`: trials done/total, running, best so far."""
+"""The live progress line of `tunelab run`: trials done/total, running, failed, best so far; and the failure
+summary when the run ends."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
+from tunelab.manager._failures import WORKED_STATES, summarize_failures
 from tunelab.manager._interpreter import interpreter_note
 from tunelab.trial import TrialState
 
@@ -25,6 +27,8 @@ class ProgressView:
         self._progress: Progress | None = None
         self._task: asyncio.Task[None] | None = None
         self._mode = optimize_mode_of(session.config.to_dict())
+        #: Whether any trial of the experiment succeeded (or was stopped early after reporting), as of stop().
+        self.any_worked = True
 
     def announce(self, info: ManagerInfo) -> None:
         url = info.url + (f"?token={info.token}" if info.token else "")
@@ -51,6 +55,35 @@ class ProgressView:
             self._refresh()
             self._progress.stop()
             self._progress = None
+            self._report_end()
+        elif self._session.manager is not None:
+            self.any_worked = self._worked(self._session.store.count_trials())
+
+    @staticmethod
+    def _worked(counts: dict[TrialState, int]) -> bool:
+        return any(counts.get(state, 0) for state in WORKED_STATES)
+
+    def _report_end(self) -> None:
+        """After the last render: why trials failed, and what to read (the store is still open)."""
+        store, manager = self._session.store, self._session.manager
+        counts = store.count_trials()
+        self.any_worked = self._worked(counts)
+        if manager is not None and manager.status.value == "ERROR":
+            error = store.get_experiment().error
+            if error:
+                self._console.print(f"[bold red]experiment ERROR:[/] {error}", highlight=False, soft_wrap=True)
+        if not counts.get(TrialState.FAILED):
+            if not self.any_worked:
+                self._console.print("[yellow]no trial succeeded[/]")
+            return
+        summary = summarize_failures(self._session.experiment_id, store.list_trials([TrialState.FAILED]))
+        if summary is None:
+            return
+        finished = sum(n for state, n in counts.items() if state.is_finished)
+        head, command = summary.lines(finished)
+        prefix = "" if self.any_worked else "no trial succeeded: "
+        self._console.print(f"[yellow]{prefix}{head}[/]", highlight=False, soft_wrap=True)
+        self._console.print(command, markup=False, highlight=False, soft_wrap=True)
 
     def _total(self) -> int | None:
         return self._session.config.max_trial_number
@@ -76,11 +109,13 @@ class ProgressView:
         counts = store.count_trials()
         done = sum(n for state, n in counts.items() if state.is_finished)
         running = counts.get(TrialState.RUNNING, 0)
+        failed = counts.get(TrialState.FAILED, 0)
+        failed_text = f"  [red]failed {failed}[/]" if failed else ""
         best = best_trial(store, self._mode)
         best_text = "-" if best is None or not best.has_usable_final else f"{best.final:.6g}"
         manager = self._session.manager
         status = manager.status.value if manager is not None else ""
         self._progress.update(
             self._bar, completed=done, total=manager.expected_total if manager is not None else None,
-            description=f"running {running}  best {best_text} (#{best.sequence if best else '-'})  {status}",
+            description=f"running {running}{failed_text}  best {best_text} (#{best.sequence if best else '-'})  {status}",
         )

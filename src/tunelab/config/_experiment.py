@@ -1,5 +1,5 @@
-"""``ExperimentConfig``: every key of NNI's v2 experiment config, plus tunelab's ``maxTrialRetries`` and
-``storage``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
+"""``ExperimentConfig``: every key of NNI's v2 experiment config, plus tunelab's ``maxTrialRetries``,
+``failFastTrials`` and ``storage``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ from tunelab.config._training_service import (
     load_training_service,
 )
 
+#: failFastTrials when the config does not set it: three failures in a row, none worked, stop the run.
+DEFAULT_FAIL_FAST_TRIALS = 3
 LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
 # More trials at once than any one manager can hold: each is a process (or a Dask task) with open files and a
 # metric channel. A typo of extra digits is refused here rather than launching thousands of processes.
@@ -166,6 +168,14 @@ class ExperimentConfig(ConfigBase):
     max_trial_retries: int = field(
         default=0,
         metadata=spec(check=integer(0), fix="set how often a failed trial is rerun, e.g. maxTrialRetries: 1"),
+    )
+    fail_fast_trials: int | None = field(
+        default=None,
+        metadata=spec(
+            check=integer(0),
+            fix="set after how many failed first trials (none succeeded) the experiment stops, e.g. "
+            "failFastTrials: 3, or failFastTrials: 0 to never stop",
+        ),
     )
     nni_manager_ip: str | None = field(
         default=None, metadata=spec(check=text, fix="write an IP address, e.g. nniManagerIp: 10.0.0.2")
@@ -362,6 +372,16 @@ class ExperimentConfig(ConfigBase):
     def max_trial_duration_s(self) -> float | None:
         """``maxTrialDuration`` in seconds, or None when unlimited. Raises ConfigError if malformed."""
         return _seconds(self.max_trial_duration, "maxTrialDuration")
+
+    @property
+    def fail_fast_threshold(self) -> int | None:
+        """How many trials must fail, none having worked, before the experiment stops (None: never).
+
+        ``failFastTrials`` when set (0 disables), else 3, or ``maxTrialNumber`` when that is smaller.
+        """
+        if self.fail_fast_trials is not None:
+            return self.fail_fast_trials or None
+        return min(DEFAULT_FAIL_FAST_TRIALS, self.max_trial_number or DEFAULT_FAIL_FAST_TRIALS)
 
     def resolved_search_space(self) -> dict[str, Any]:
         """The search space as a dict: the inline one, or the file parsed as JSON with a YAML fallback."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         counts,
         export_csv,
         export_records,
+        failures_json,
         optimize_mode_of,
         ranked_trials,
     )
@@ -42,6 +43,7 @@ _LAZY = {
     "experiments_root": "tunelab.manager._paths",
     "export_csv": "tunelab.manager._queries",
     "export_records": "tunelab.manager._queries",
+    "failures_json": "tunelab.manager._queries",
     "find_experiment_dir": "tunelab.manager._paths",
     "open_session": "tunelab.manager._session",
     "optimize_mode_of": "tunelab.manager._queries",
@@ -77,6 +79,7 @@ __all__ = [
     "experiments_root",
     "export_csv",
     "export_records",
+    "failures_json",
     "find_experiment_dir",
     "open_session",
     "optimize_mode_of",

@@ -34,6 +34,7 @@ from tunelab.base import (
 from tunelab.base import encode_optional as _json_float
 from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
+from tunelab.manager._failures import WORKED_STATES, fail_fast_message, summarize_failures
 from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
@@ -117,6 +118,10 @@ class ExperimentManager:
         self._background: set[asyncio.Task[None]] = set()
         self._fatal: str | None = None  # set when the store cannot be written: the experiment stops
         self._reserve: Path | None = None
+        # Fail fast: trials that failed in this run while none of the experiment's trials ever worked.
+        self._worked = False
+        self._failed_this_run: list[str] = []
+        self._failed_fast = False
 
     # == public control API (called by the server, the CLI and the Python API) ===========================
     @property
@@ -255,7 +260,7 @@ class ExperimentManager:
             await self._start(trial)
 
     def _next_trial(self) -> Trial | None:
-        if self._duration_exceeded():
+        if self._duration_exceeded() or self._failed_fast:
             return None
         while self._queue:
             trial_id = self._queue.popleft()
@@ -510,6 +515,27 @@ class ExperimentManager:
             with contextlib.suppress(Exception):
                 self.assessor.trial_end(trial.id, state == TrialState.SUCCEEDED)
         self._publish_trial(stored)
+        if state in WORKED_STATES:
+            self._worked = True
+        elif state == TrialState.FAILED:
+            self._failed_this_run.append(trial.id)
+            self._check_fail_fast()
+
+    def _check_fail_fast(self) -> None:
+        """Stop the run (ERROR, saying why) when its first trials all failed and no trial ever worked: a
+        broken trial command must not burn the whole budget. Failures after a success never stop it."""
+        threshold = self.config.fail_fast_threshold
+        if self._worked or self._failed_fast or threshold is None or len(self._failed_this_run) < threshold:
+            return
+        self._failed_fast = True
+        summary = summarize_failures(self.experiment_id, (self.store.get_trial(t) for t in self._failed_this_run))
+        if summary is None:
+            return
+        self._fail(fail_fast_message(self.experiment_id, summary))
+        for trial_id in list(self._live):
+            self._spawn(self._kill(trial_id, TrialState.USER_CANCELED,
+                                   "experiment stopped: its first trials all failed"))
+        self._wake.set()
 
     def _curve_of(self, trial_id: str) -> list[float]:
         return [m.value for m in self.store.get_metrics(trial_id, MetricKind.PERIODICAL)]
@@ -587,6 +613,8 @@ class ExperimentManager:
     def _finished_all(self) -> bool:
         if self._live:
             return False
+        if self._failed_fast:
+            return True
         if self._queue and not self._duration_exceeded():
             return False
         return (
@@ -607,7 +635,8 @@ class ExperimentManager:
             self._set_status(ExperimentStatus.RUNNING)
 
     def _complete(self) -> None:
-        for trial_id in list(self._queue):  # left WAITING when the duration ran out
+        # Left WAITING when the duration ran out (cancelled), or when the run failed fast (kept for resume).
+        for trial_id in [] if self._failed_fast else list(self._queue):
             trial = self.store.get_trial(trial_id)
             if trial.status == TrialState.WAITING:
                 self._end_trial(trial, TrialState.USER_CANCELED, "not started: maxExperimentDuration reached")
@@ -688,6 +717,7 @@ class ExperimentManager:
             if trial.source == TrialSource.ALGORITHM:
                 self._algorithm_trials += 1
         for trial in trials:
+            self._worked = self._worked or trial.status in WORKED_STATES
             if trial.status.is_finished:
                 curve = tuple(self._curve_of(trial.id))
                 self._history.finished.append(_observation(trial, value=trial.final, intermediate=curve))

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tunelab.base import json_dumps, json_encode
+from tunelab.manager._failures import summarize_failures
 from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
@@ -61,6 +62,15 @@ def ranked_trials(store: ExperimentStore, mode: str, *, head: int | None = None,
 def counts(store: ExperimentStore) -> dict[str, int]:
     by_state = store.count_trials()
     return {state.value: by_state.get(state, 0) for state in TrialState}
+
+
+def failures_json(store: ExperimentStore, experiment_id: str) -> dict[str, Any] | None:
+    """The failure summary (count, most common reason, the command to read one trial's stderr), or None
+    when no trial failed. Reads only the failed trials."""
+    if not store.count_trials().get(TrialState.FAILED):
+        return None
+    summary = summarize_failures(experiment_id, store.list_trials([TrialState.FAILED]))
+    return None if summary is None else summary.to_json()
 
 
 def export_records(store: ExperimentStore, *, intermediate: bool = False) -> list[dict[str, Any]]:

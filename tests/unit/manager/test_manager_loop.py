@@ -96,7 +96,7 @@ def test_failed_trial_gets_stderr_last_line_as_message(tmp_path: Path) -> None:
         lambda p: Script(returncode=1, stderr="Traceback...\nTypeError: metric must be a number, got str 'abc'"),
         maxTrialNumber=2,
     )
-    assert run(manager) == ExperimentStatus.DONE
+    assert run(manager) == ExperimentStatus.ERROR  # every trial failed: fail fast (test_fail_fast.py)
     for trial in store.list_trials():
         assert trial.status == TrialState.FAILED
         assert "TypeError: metric must be a number" in trial.message

@@ -16,13 +16,14 @@ from tunelab.manager import (
     counts,
     export_csv,
     export_records,
+    failures_json,
     optimize_mode_of,
     trial_json,
 )
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
 from tunelab.storage import ExperimentRecord, ExperimentStore
-from tunelab.trial import Trial
+from tunelab.trial import Trial, TrialState
 
 router = APIRouter(prefix="/api/v1", tags=["experiment"])
 
@@ -75,6 +76,7 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
         "optimize_mode": mode,
         "config": config,
         "counts": counts(store),
+        "failures": failures_json(store, record.id),
         "best": trial_json(best) if best is not None else None,
         "baseline": trial_json(baseline) if baseline is not None else None,
         "experiment_dir": str(context.experiment_dir),
@@ -169,6 +171,7 @@ def list_experiments(context: AppContext = Depends(get_context)) -> list[dict[st
                 name=record.name, status=record.status.value, created_at=record.created_at,
                 ended_at=record.ended_at, best=listing.best_final,
                 counts={state.value: n for state, n in listing.trial_counts.items()},
+                failed=listing.trial_counts.get(TrialState.FAILED, 0),
                 url=info.url if info else None, running=info is not None,
             )
         result.append(entry)

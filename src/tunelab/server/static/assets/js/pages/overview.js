@@ -30,6 +30,7 @@ export async function render(root) {
     mount(body,
       header(exp),
       exp.status === 'ERROR' && exp.error ? h('div', { class: 'error-box', 'data-testid': 'experiment-error' }, exp.error) : null,
+      failuresPanel(exp),
       h('div', { class: 'cards' }, bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
       h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), mount(topBox, topTable(state.top, exp))),
       h('section', {}, h('h2', {}, 'Optimization history'), chartBox),
@@ -73,6 +74,20 @@ function header(exp) {
   return h('div', { class: 'page-head' },
     h('h1', {}, h('span', { 'data-testid': 'experiment-name' }, exp.name || exp.id), ' ', statusBadge(exp.status)),
     h('div', { class: 'muted' }, `id ${exp.id} · optimize: ${exp.optimize_mode} · `, exp.experiment_dir),
+  );
+}
+
+// The same summary as `tunelab show`: how many failed, the most common reason, how to read one stderr.
+function failuresPanel(exp) {
+  const f = exp.failures;
+  if (!f) return null;
+  const finished = Object.entries(exp.counts).filter(([s]) => s !== 'WAITING' && s !== 'RUNNING').reduce((a, [, n]) => a + n, 0);
+  const most = f.reason_count === f.failed ? '' : ` (${f.reason_count} of them)`;
+  return h('div', { class: 'warn-box', 'data-testid': 'failures' },
+    h('strong', {}, `${f.failed} of ${finished} trials failed${most}: `), f.reason,
+    h('div', {}, 'Read ', h('a', { href: `#/trials/${encodeURIComponent(f.trial_id)}` }, `trial ${f.sequence}`),
+      "'s stderr, or run ", h('code', {}, f.command), ' · ',
+      h('a', { href: `#/trials?filter=${encodeURIComponent('status:FAILED')}` }, 'all failed trials')),
   );
 }
 

@@ -44,8 +44,8 @@ class AshaAssessor(Assessor):
         if rung is None:
             return True
         value = float(trial_history[-1])
-        if math.isnan(value):
-            return False
+        if not math.isfinite(value):
+            return False  # a failed evaluation; never ranked against the rung (docs/json.md)
         record = self._rungs.setdefault(rung, {})
         record[trial_job_id] = value
         if len(record) <= 1:

@@ -3,6 +3,7 @@ completed trials' running averages at the same step (the median stopping rule of
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 
@@ -14,7 +15,8 @@ class MedianstopAssessor(Assessor):
     """``Medianstop`` with NNI's class args ``optimize_mode`` ('maximize') and ``start_step`` (0).
 
     Only successful trials count as completed. Before ``start_step`` results, or while no completed trial
-    reached the current step, every trial goes on.
+    reached the current step, every trial goes on. NaN and infinite results are skipped: a trial is judged
+    on its best finite result, against running averages of finite results.
     """
 
     def __init__(self, optimize_mode: str = "maximize", start_step: int = 0) -> None:
@@ -29,19 +31,23 @@ class MedianstopAssessor(Assessor):
         step = len(history)
         if step == 0 or step < self.start_step:
             return True
-        at_step = [avg[step - 1] for avg in self._completed_avg.values() if len(avg) >= step]
-        if not at_step:
+        # Non-finite results are never used to assess (docs/json.md): judge on the finite ones.
+        at_step = [avg[step - 1] for avg in self._completed_avg.values()
+                   if len(avg) >= step and math.isfinite(avg[step - 1])]
+        finite = [v for v in history if math.isfinite(v)]
+        if not at_step or not finite:
             return True
         median = statistics.median(at_step)
         if self.optimize_mode == "maximize":
-            return max(history) >= median
-        return min(history) <= median
+            return max(finite) >= median
+        return min(finite) <= median
 
     def trial_end(self, trial_job_id: str, success: bool) -> None:
         history = self._running.pop(trial_job_id, None)
         if success and history:
-            total, averages = 0.0, []
-            for i, value in enumerate(history, start=1):
-                total += value
-                averages.append(total / i)
+            total, count, averages = 0.0, 0, []
+            for value in history:
+                if math.isfinite(value):  # the running average of the finite values (NaN until one)
+                    total, count = total + value, count + 1
+                averages.append(total / count if count else math.nan)
             self._completed_avg[trial_job_id] = averages

@@ -324,7 +324,11 @@ def test_corrupt_or_foreign_database(finished_copy: Lab, damage: Any, command: s
         assert "tunelab.db" in result.output
         assert "Traceback" not in result.output
         return
-    assert_cli_error(result, 1, ["tunelab.db"])
+    if command == "resume" and damage is _truncated:
+        # resume checks integrity first: a damaged SQLite file is the user's to salvage (issue 10, item 6)
+        assert_cli_error(result, 2, ["tunelab.db", "quick_check", ".recover"])
+    else:
+        assert_cli_error(result, 1, ["tunelab.db"])
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest, "the damaged file was modified"
     # The refused manager reported its error and is exiting; it must not stay behind.
     wait_for(lambda: not lab.leaked(), 30, "the refused manager to exit")

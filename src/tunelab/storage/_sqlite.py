@@ -13,6 +13,7 @@ from tunelab.storage._sql import SqlStore
 
 DB_FILENAME = "tunelab.db"
 BUSY_TIMEOUT_MS = 10_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Table names of NNI's nni.sqlite, to tell the user what they opened.
 _DIALECT = SqliteDialect()
@@ -25,8 +26,15 @@ def check_integrity(path: Path, *, what: str = "the experiment") -> None:
 
     Opening a damaged file usually works and the damage surfaces later, half-way through an export or a
     resumed run; callers that are about to build on a database (resume, view, load) check first. Costs one
-    read of the file (quick_check skips the index-content cross-check of integrity_check).
+    read of the file (quick_check skips the index-content cross-check of integrity_check). A file that is
+    not SQLite at all is left to the store's own open, which says what it is instead.
     """
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(16) != _SQLITE_HEADER:
+                return
+    except OSError:
+        return  # missing or unreadable: opening the store reports it
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:

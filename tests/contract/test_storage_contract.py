@@ -809,3 +809,11 @@ class TestQueryContract:
         for term in ['"hi"', "\\ ok", "Ünï", "X", "say"]:
             assert _ids(ready, TrialQuery(text=(term,))) == [0], term
         assert _ids(ready, TrialQuery(text=("note",))) == [], "keys are not searched"
+
+    def test_text_matches_the_users_note(self, ready: ExperimentStore) -> None:
+        ready.insert_trial(trial(0))
+        ready.insert_trial(trial(1))
+        ready.update_trial(trial(1).id, extra={"note": "Diverged after warm-up, see run log"})
+        assert _ids(ready, TrialQuery(text=("diverged",))) == [1]
+        assert _ids(ready, TrialQuery(text=("WARM-UP",))) == [1]
+        assert _ids(ready, TrialQuery(text=("note",))) == [], "the key itself is not searched"

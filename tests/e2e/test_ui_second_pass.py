@@ -405,3 +405,23 @@ def test_contour_bins_two_parameters_by_the_mean_final(live: LiveExperiment, pag
         mine = [t["final"] for t in scored if t["parameters"]["kind"] == kind]
         row = [c for c in cells if kinds[c[1]] == kind]
         assert abs(sum(c[2] * c[3] for c in row) - sum(mine)) < 1e-9
+
+
+def test_a_note_on_a_trial_is_stored_shown_and_searchable(live: LiveExperiment, page: Any) -> None:
+    overview = live.settled()
+    best = overview["best"]["id"]
+    page.goto(f"{live.url}#/trials/{best}")
+    page.get_by_test_id("trial-note").fill("Keeper: best warm-up schedule")
+    page.get_by_test_id("save-note").click()
+    live.wait_for(lambda: live.api.get(f"/trials/{best}").json()["note"] == "Keeper: best warm-up schedule", "the note")
+    page.goto(f"{live.url}#/trials?filter=warm-up")
+    page.get_by_test_id("trials-table").wait_for()
+    rows = page.locator("[data-testid=trials-table] tbody tr[data-trial]")
+    assert [r.get_attribute("data-trial") for r in rows.all()] == [best]
+    assert "Keeper" in rows.first.locator("td[data-col=note]").text_content()
+    page.reload()
+    page.goto(f"{live.url}#/trials/{best}")
+    assert page.get_by_test_id("trial-note").input_value() == "Keeper: best warm-up schedule"
+    too_long = live.api.put(f"/trials/{best}/note", json={"note": "x" * 10_001})
+    assert too_long.status_code == 422
+    assert "note" in too_long.json()["error"]["message"]

@@ -49,6 +49,7 @@ from tunelab.trial_api._metric import final_problem
 from tunelab.tuners import History, Observation, Tuner
 
 _log = logging.getLogger(__name__)
+MAX_NOTE_CHARS = 10_000  # a trial note is a remark, not a document
 KILL_GRACE_S = 5.0
 
 
@@ -221,6 +222,18 @@ class ExperimentManager:
         self._queue.append(trial.id)
         self._revive()
         return trial, warnings
+
+    def set_trial_note(self, trial_id: str, note: str) -> Trial:
+        """Store the user's note on a trial (shown in the UI, matched by the filter's free text)."""
+        self._require_writable()
+        if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+            raise InvalidInputError(f"note: must be text of at most {MAX_NOTE_CHARS} characters, "
+                                    f"got {len(note) if isinstance(note, str) else type(note).__name__}")
+        trial = self.store.get_trial(trial_id)
+        self.store.update_trial(trial_id, extra={**trial.extra, "note": note})
+        trial = self.store.get_trial(trial_id)
+        self._publish_trial(trial)
+        return trial
 
     async def kill_trial(self, trial_id: str) -> Trial:
         """Cancel a waiting trial or kill a running one (USER_CANCELED)."""

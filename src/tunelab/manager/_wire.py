@@ -35,4 +35,11 @@ def trial_json(trial: Trial) -> dict[str, Any]:
         "pid": trial.pid,
         "intermediate_count": trial.intermediate_count,
         "latest_intermediate": encode_optional(trial.latest_intermediate),
+        "note": note_of(trial),
     }
+
+
+def note_of(trial: Trial) -> str:
+    """The user's note on a trial (kept in ``extra``; empty when none)."""
+    note = trial.extra.get("note", "") if trial.extra else ""
+    return note if isinstance(note, str) else ""

@@ -14,7 +14,7 @@ separated by spaces (spaces around an operator are allowed: ``lr > 0.01``); all 
                                ended_at, intermediate_count, latest_intermediate, attempt
 ``metric.loss<0.2``            a key of dict final results
 ``params.final>1``             a parameter whose name clashes with a built-in column
-``word`` ``"two words"``       free text: id, status, message or a parameter value contains it
+``word`` ``"two words"``       free text: id, status, message, note or a parameter value contains it
 =============================  ===============================================================
 
 Values are numbers when they look like numbers, ``true``/``false`` are booleans, anything else (or

@@ -12,7 +12,7 @@ store evaluates it in Python (``_query_py``), and both follow the rules written 
   also matches trials that lack the key. In the REAL columns (``final``, ``latest_intermediate``) NaN
   counts as missing; inside JSON (parameters, dict metrics) non-finite numbers are the strings ``"NaN"``,
   ``"Infinity"``, ``"-Infinity"`` (see ``_codec``) and compare as such.
-* ``text``: each term must match (case-insensitive substring) the id, status or message, or a string
+* ``text``: each term must match (case-insensitive substring) the id, status, message or note, or a string
   parameter value (letters compared ASCII-case-insensitively); a term that is a number also matches the
   sequence number and equal numeric parameter values.
 * Sort by :data:`SORT_FIELDS`, ``params.<key>`` or ``metric.<key>``; missing values last in either

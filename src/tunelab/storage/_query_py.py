@@ -105,7 +105,8 @@ def _equals(value: Any, wanted: Any) -> bool:
 
 def _text_matches(trial: Trial, term: str) -> bool:
     needle = ascii_lower(term)
-    haystacks = (trial.id, trial.status.value, trial.message)
+    note = trial.extra.get("note") if trial.extra else None
+    haystacks = (trial.id, trial.status.value, trial.message, note if isinstance(note, str) else "")
     if any(needle in ascii_lower(h) for h in haystacks):
         return True
     leaves = list(_leaves(trial.parameters))

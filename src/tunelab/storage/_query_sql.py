@@ -249,6 +249,9 @@ def _column_condition(condition: Condition) -> Sql:
 def _text_condition(dialect: Dialect, term: str) -> Sql:
     number = float(term) if NUMBER_RE.fullmatch(term) else None
     parts = [dialect.contains(column, term) for column in ("trials.id", "trials.status", "trials.message")]
+    note, note_params = dialect.string("trials.extra", ("note",))  # the user's note on the trial
+    contains_note, needle = dialect.contains(note, term)
+    parts.append((contains_note, note_params + needle))
     if number is not None:
         parts.append(("(trials.sequence = ?)", [number]))
     parts.append(dialect.parameter_text(term, number))

@@ -88,6 +88,18 @@ async def add_customized_trial(body: CustomizedTrial, context: AppContext = Depe
     return {"trial": trial_json(trial), "warnings": warnings}
 
 
+class TrialNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str
+
+
+@router.put("/trials/{trial_id}/note")
+def set_trial_note(trial_id: str, body: TrialNote, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Replace the user's note on a trial (empty text clears it)."""
+    return trial_json(context.live().set_trial_note(trial_id, body.note))
+
+
 @router.post("/trials/{trial_id}/kill")
 async def kill_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     trial = await context.live().kill_trial(trial_id)

@@ -23,9 +23,21 @@ export async function render(root, { args }) {
   // The log is read from its end; "load earlier" prepends the previous range (the API serves byte ranges).
   const log = { start: 0, size: 0, text: '' };
   const cloneBox = h('div', { class: 'custom-box', hidden: true });
+  const noteText = h('textarea', { rows: 3, 'data-testid': 'trial-note', 'aria-label': 'note on this trial', placeholder: 'Your note on this trial (searchable from the Trials filter)', disabled: exp.read_only }, trial.note || '');
+  const noteStatus = h('span', { class: 'muted small' });
+  async function saveNote(event) {
+    event.preventDefault();
+    try {
+      trial = { ...trial, ...(await api(`/trials/${encodeURIComponent(trial.id)}/note`, { method: 'PUT', body: { note: noteText.value } })) };
+      noteStatus.textContent = 'Saved.';
+    } catch (error) { toast(error.message, 'error'); }
+  }
+  const noteForm = h('form', { class: 'note-form', onsubmit: saveNote }, noteText,
+    h('div', { class: 'row' }, h('button', { type: 'submit', 'data-testid': 'save-note', 'data-action': '', disabled: exp.read_only }, 'Save note'), noteStatus));
   const events = h('div');
 
   mount(root, head, info,
+    h('section', {}, h('h2', {}, 'Note'), noteForm),
     h('section', {}, h('h2', {}, 'Intermediate results'), chartBox),
     h('section', {}, h('h2', {}, 'Logs'), logTabs, logMore, logBox),
     cloneBox,

@@ -17,6 +17,7 @@ const BASE_COLUMNS = [
   { key: 'ended_at', label: 'end', sort: 'ended_at', on: false },
   { key: 'source', label: 'source', on: false },
   { key: 'message', label: 'message', on: true },
+  { key: 'note', label: 'note', on: true },
 ];
 const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'contour', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
@@ -433,6 +434,7 @@ function cell(t, col, format) {
     case 'started_at': return fmtTime(t.started_at);
     case 'ended_at': return fmtTime(t.ended_at);
     case 'message': return h('span', { class: 'message', title: t.message || '' }, t.message || '');
+    case 'note': return h('span', { class: 'note', title: t.note || '' }, t.note || '');
     default: return fmtValue(t[col.key]);
   }
 }

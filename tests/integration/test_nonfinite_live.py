@@ -91,6 +91,7 @@ def live(tmp_path: Path) -> Any:
         "searchSpace": {"kind": {"_type": "choice", "_value": ["nan", "inf", "-inf", "ok"]}},
         "trialCommand": f"{sys.executable} trial.py", "trialCodeDirectory": str(tmp_path),
         "trialConcurrency": 4, "maxTrialNumber": 4, "tuner": {"name": "GridSearch"},
+        "failFastTrials": 0,  # three of the four trials fail on purpose
         "trainingService": {"platform": "local"},
     }
     (tmp_path / "config.json").write_text(json.dumps(config))

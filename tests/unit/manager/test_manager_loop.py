@@ -317,7 +317,7 @@ def test_a_non_finite_final_fails_the_trial_and_is_never_the_best(tmp_path: Path
     # "Infinity": the trial side writes non-finite values as the codec's marker strings
     manager, _, store = make_manager(tmp_path, lambda p: Script(intermediates=[float("nan"), 0.5],
                                                                  final=final if p["x"] < 0.5 else p["x"]),
-                                     maxTrialNumber=6)
+                                     maxTrialNumber=6, failFastTrials=0)
     run(manager)
     trials = store.list_trials()
     bad = [t for t in trials if t.parameters["x"] < 0.5]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         did_you_mean,
     )
     from tunelab.base._json import decode as json_decode
-    from tunelab.base._json import decode_float, encode_float, encode_optional
+    from tunelab.base._json import decode_float, encode_float, encode_optional, find_non_finite
     from tunelab.base._json import dumps as json_dumps
     from tunelab.base._json import encode as json_encode
     from tunelab.base._json import is_marker as is_nonfinite_marker
@@ -38,6 +38,7 @@ _LAZY = {
     "decode_float": ("tunelab.base._json", "decode_float"),
     "encode_float": ("tunelab.base._json", "encode_float"),
     "encode_optional": ("tunelab.base._json", "encode_optional"),
+    "find_non_finite": ("tunelab.base._json", "find_non_finite"),
     "is_nonfinite_marker": ("tunelab.base._json", "is_marker"),
     "json_decode": ("tunelab.base._json", "decode"),
     "json_dumps": ("tunelab.base._json", "dumps"),
@@ -72,6 +73,7 @@ __all__ = [
     "did_you_mean",
     "encode_float",
     "encode_optional",
+    "find_non_finite",
     "is_nonfinite_marker",
     "json_decode",
     "json_dumps",

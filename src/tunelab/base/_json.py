@@ -57,6 +57,23 @@ def is_marker(value: Any) -> bool:
     return isinstance(value, str) and value in _MARKERS
 
 
+def find_non_finite(value: Any) -> float | str | None:
+    """The first NaN or infinity in ``value`` (nested lists and dicts), or a marker string standing for
+    one; None when every number in it is finite."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else value
+    if isinstance(value, str):
+        return value if value in _MARKERS else None
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            found = find_non_finite(item)
+            if found is not None:
+                return found
+    return None
+
+
 def encode(value: Any, *, default: Callable[[Any], Any] | None = None) -> Any:
     """``value`` as plain strict-JSON data: non-finite floats as markers, numpy scalars as numbers.
 

@@ -30,6 +30,8 @@ from tunelab.base import (
     NotFoundError,
     StorageError,
     TunelabError,
+    encode_float,
+    find_non_finite,
 )
 from tunelab.base import encode_optional as _json_float
 from tunelab.config import ExperimentConfig
@@ -215,6 +217,12 @@ class ExperimentManager:
         self._require_writable()
         if not isinstance(parameters, Mapping):
             raise InvalidInputError(f"parameters: must be an object of name -> value, got {parameters!r:.80}")
+        for name, value in parameters.items():
+            bad = find_non_finite(value)
+            if bad is not None:  # parameters are always finite (docs/json.md)
+                shown = bad if isinstance(bad, str) else encode_float(bad)
+                raise InvalidInputError(f"parameters.{name}: {shown} is not a finite number; parameters must be "
+                                        "finite numbers")
         warnings = list(self.space.contains(dict(parameters)))
         trial = self._new_trial(dict(parameters), TrialSource.CUSTOMIZED)
         if warnings:

@@ -100,3 +100,12 @@ def test_any_plain_value_becomes_valid_json(value: Any) -> None:
     text = json_dumps(value)
     parsed = _strict(text)
     assert json_dumps(json_decode(parsed)) == text  # stable: decoding then encoding gives the same text
+
+
+def test_find_non_finite_walks_nested_values() -> None:
+    from tunelab.base import find_non_finite
+
+    assert find_non_finite({"a": [1, {"b": 2.5}], "c": "x"}) is None
+    assert find_non_finite({"a": [1, {"b": -math.inf}]}) == -math.inf
+    assert find_non_finite(["ok", "NaN"]) == "NaN"
+    assert math.isnan(find_non_finite((math.nan,)))  # type: ignore[arg-type]

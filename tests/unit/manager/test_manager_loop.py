@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tunelab.base import InvalidInputError
 from tunelab.config import parse_config
 from tunelab.manager import ExperimentManager
 from tunelab.space import parse_search_space
@@ -354,3 +355,14 @@ def test_resume_fails_a_trial_whose_file_holds_a_non_finite_final(tmp_path: Path
     recovered = store.get_trial(down.id)
     assert recovered.status == TrialState.FAILED
     assert recovered.message == "final metric is Infinity: report a finite number"
+
+
+@pytest.mark.parametrize(("parameters", "where"), [({"x": float("nan")}, "parameters.x: NaN"),
+                                                   ({"m": {"k": [1, float("-inf")]}}, "parameters.m: -Infinity"),
+                                                   ({"x": "Infinity"}, "parameters.x: Infinity")])
+def test_customized_parameters_must_be_finite(tmp_path: Path, parameters: dict[str, Any], where: str) -> None:
+    manager, _, store = make_manager(tmp_path, lambda p: Script(final=1.0))
+    with pytest.raises(InvalidInputError) as info:
+        manager.add_customized_trial(parameters)
+    assert info.value.message == f"{where} is not a finite number; parameters must be finite numbers"
+    assert store.list_trials() == []

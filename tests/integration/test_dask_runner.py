@@ -323,10 +323,11 @@ GPU_TRIAL = textwrap.dedent(
 def test_gpu_trials_get_distinct_devices_from_the_embedded_cluster(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tunelab.runners import GpuInfo
-
     # Two GPUs as nvidia-smi would list them: each local worker gets one and offers it as resource GPU=1.
+    from tunelab.runners import GpuInfo, _gpu
+
     monkeypatch.setattr(_dask, "detect_gpus", lambda: [GpuInfo(0, False), GpuInfo(1, False)])
+    monkeypatch.setattr(_gpu, "detect_gpus", lambda: [GpuInfo(0, False), GpuInfo(1, False)])  # the up-front check
     monkeypatch.setattr(_dask, "LOCAL_SCHEDULER_PORT", GPU_PORT)
     code = home / "code"
     code.mkdir()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor, create_assessor_from_config
-from tunelab.base import ConflictError, StorageError
+from tunelab.base import ConfigError, ConflictError, StorageError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
 from tunelab.manager._lock import ManagerLock, read_info
@@ -68,6 +68,7 @@ def create_session(
 ) -> Session:
     """Validate ``config``, make the experiment directory and database, and build its manager."""
     config.validate()
+    require_gpus(config)  # before anything is made: a GPU that is not there never frees up
     root = _paths.experiments_root(config.experiment_working_directory)
     root.mkdir(parents=True, exist_ok=True)
     exp_id = (_paths.validate_experiment_id(experiment_id) if experiment_id is not None
@@ -134,6 +135,7 @@ def open_session(
         config = parse_config(dict(record.config))
         session = Session(experiment_id, exp_dir, store, config, mode, lock=lock)
         if mode == Mode.RESUME:
+            require_gpus(config)
             seed = int(record.extra.get("tuner_seed", 0))
             resumed = len(store.list_trials())
             session.manager = _build_manager(session, seed=seed, resumed_trials=resumed, keep_serving=keep_serving)
@@ -229,6 +231,24 @@ def build_runner(config: ExperimentConfig, exp_dir: Path, sink: Any) -> Runner:
             use_active_gpu=bool(getattr(service, "use_active_gpu", False)),
         )
     return LocalRunner(exp_dir, sink, gpu_slots=slots)
+
+
+def require_gpus(config: ExperimentConfig) -> None:
+    """ConfigError (exit 2) when this machine cannot ever give a trial the GPUs it asks for: none at all,
+    or ``gpuIndices`` naming GPUs that are not there. A remote Dask cluster is checked when it is reached."""
+    from tunelab.runners._gpu import gpu_request_problem
+
+    service = config.training_service
+    platform = getattr(service, "platform", "local") if service is not None else "local"
+    if platform == "local":
+        problem = gpu_request_problem(config.trial_gpu_number, _gpu_indices(getattr(service, "gpu_indices", None)))
+    elif platform == "dask" and not getattr(service, "scheduler_address", None):
+        problem = gpu_request_problem(config.trial_gpu_number, None)
+        problem = problem and f"{problem} (the local Dask cluster offers this machine's GPUs)"
+    else:
+        problem = None
+    if problem:
+        raise ConfigError(problem)
 
 
 def _gpu_indices(value: Any) -> list[int] | None:

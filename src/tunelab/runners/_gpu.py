@@ -83,3 +83,32 @@ class GpuSlots:
 
     def total(self) -> int:
         return len(self._candidates())
+
+
+def gpu_request_problem(gpu_number: int | None, gpu_indices: Sequence[int] | None,
+                        gpus: Sequence[GpuInfo] | None = None) -> str | None:
+    """Why ``trialGpuNumber`` GPUs (from ``gpuIndices``) can never be given on this machine, or None.
+
+    Checked before an experiment is made: without it a trial waits forever for a GPU that does not exist.
+    GPUs busy with other programs are not a problem here (they free up); absent ones never appear.
+    """
+    if not gpu_number:
+        return None
+    found = detect_gpus() if gpus is None else list(gpus)
+    if not found:
+        return (f"trialGpuNumber: {gpu_number}, but nvidia-smi found no GPU on this machine; set trialGpuNumber: 0 "
+                "(or remove it) to run trials without a GPU, or run on a machine with an NVIDIA GPU and driver")
+    present = sorted(g.index for g in found)
+    listed = ", ".join(str(i) for i in present)
+    if gpu_indices is not None:
+        missing = [i for i in gpu_indices if i not in present]
+        if missing:
+            return (f"trainingService.gpuIndices {missing} not present: nvidia-smi lists GPU {listed}; "
+                    "use indices from that list, or remove gpuIndices to use every GPU")
+        usable = [i for i in present if i in set(gpu_indices)]
+    else:
+        usable = present
+    if len(usable) < gpu_number:
+        return (f"trialGpuNumber: {gpu_number}, but only {len(usable)} GPU(s) can be used ({', '.join(map(str, usable))} "
+                f"of {listed}); lower trialGpuNumber or allow more GPUs in gpuIndices")
+    return None

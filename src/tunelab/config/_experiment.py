@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import ConfigError, SearchSpaceError
+from tunelab.base._userfile import decode_text, yaml_load
 from tunelab.config._algorithm import AlgorithmConfig, load_algorithm
 from tunelab.config._base import ConfigBase, join_problems
 from tunelab.config._duration import parse_duration
@@ -452,16 +453,17 @@ def read_search_space_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     where = os.fspath(path)
     try:
-        text_ = Path(os.path.expanduser(where)).read_text(encoding="utf-8")
+        raw = Path(os.path.expanduser(where)).read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"searchSpaceFile: cannot read {where!r} ({exc.strerror}); check the path and permissions"
         ) from exc
+    text_ = decode_text(raw, f"searchSpaceFile {where!r}", ConfigError)
     try:
         data = json.loads(text_)
     except json.JSONDecodeError:
         try:
-            data = yaml.safe_load(text_)
+            data = yaml_load(text_, f"searchSpaceFile {where!r}", ConfigError)
         except yaml.YAMLError as exc:
             raise ConfigError(
                 f"searchSpaceFile: {where!r} is neither JSON nor YAML ({exc}); fix the syntax"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import ConfigError
+from tunelab.base._userfile import decode_text, yaml_load
 from tunelab.config._experiment import ExperimentConfig
 from tunelab.config._fields import camel, norm_key, resolve_path
 from tunelab.config._v1 import convert_v1_with_notes
@@ -33,13 +34,15 @@ def load_config(path: str | os.PathLike[str], *, validate: bool = True) -> Exper
 
     file = Path(os.path.expanduser(os.fspath(path))).absolute()
     try:
-        content = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(
             f"config file {str(file)!r}: cannot read it ({exc.strerror}); check the path"
         ) from exc
+    content = decode_text(raw, f"config file {str(file)!r}", ConfigError)
     try:
-        data = json.loads(content) if file.suffix.lower() == ".json" else yaml.safe_load(content)
+        data = (json.loads(content) if file.suffix.lower() == ".json"
+                else yaml_load(content, f"config file {str(file)!r}", ConfigError))
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"config file {str(file)!r}: not valid YAML/JSON ({exc}); fix the syntax") from exc
     if not isinstance(data, Mapping):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import SearchSpaceError, did_you_mean, is_nonfinite_marker
+from tunelab.base._userfile import decode_text, yaml_load
 from tunelab.space._params import Choice, Numeric, Parameter, RandInt
 from tunelab.space._space import SearchSpace
 
@@ -65,7 +66,7 @@ def load_search_space(path: str | Path) -> SearchSpace:
     """Read a search space from a JSON file, falling back to YAML. Raises ``SearchSpaceError``."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except FileNotFoundError as exc:
         raise SearchSpaceError(
             f"searchSpaceFile: file not found: {str(file)!r}; check the path (relative paths are resolved "
@@ -73,6 +74,7 @@ def load_search_space(path: str | Path) -> SearchSpace:
         ) from exc
     except OSError as exc:
         raise SearchSpaceError(f"searchSpaceFile: cannot read {str(file)!r}: {exc.strerror or exc}") from exc
+    text = decode_text(raw, f"searchSpaceFile {str(file)!r}", SearchSpaceError)
     return parse_search_space(_load_text(text, file), where=f"searchSpaceFile {file.name}")
 
 
@@ -83,7 +85,7 @@ def _load_text(text: str, file: Path) -> Any:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = yaml_load(text, f"searchSpaceFile {str(file)!r}", SearchSpaceError)
         except yaml.YAMLError as exc:
             raise SearchSpaceError(
                 f"searchSpaceFile {str(file)!r}: neither valid JSON ({json_error}) nor valid YAML "

@@ -1,0 +1,139 @@
+"""Issue 10, items 10-17: user mistakes that printed a traceback (exit 1) or hung now exit 2 with a message.
+
+Every case runs the CLI in-process against an empty TUNELAB_HOME and checks that nothing was created.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tunelab.cli import app
+
+SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
+BASE: dict[str, Any] = {
+    "trialCommand": "true",
+    "trialCodeDirectory": ".",
+    "trialConcurrency": 1,
+    "maxTrialNumber": 1,
+    "tuner": {"name": "Random"},
+    "trainingService": {"platform": "local"},
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+def invoke(home: Path, *args: str) -> Any:
+    return CliRunner().invoke(app, list(args), env={"TUNELAB_HOME": str(home), "COLUMNS": "200"})
+
+
+def assert_refused(result: Any, needles: list[str], home: Path | None = None) -> str:
+    output = result.output
+    assert result.exit_code == 2, (result.exit_code, output, result.exception)
+    assert isinstance(result.exception, SystemExit), f"unexpected exception {result.exception!r}"
+    assert "Traceback" not in output
+    text = " ".join(output.split())
+    for needle in needles:
+        assert needle in text, f"{needle!r} not in {text!r}"
+    if home is not None:
+        assert list(home.iterdir()) == [], "a refused command left something in TUNELAB_HOME"
+    return text
+
+
+def _config_text(**overrides: Any) -> str:
+    return yaml.safe_dump({**BASE, "searchSpace": SPACE, **overrides}, allow_unicode=True)
+
+
+# == item 10: files that are not UTF-8 ======================================================================
+ENCODINGS = [("latin-1", "latin-1", "latin-1"), ("utf-16", "utf-16", "UTF-16"), ("utf-16-be", "utf-16-be", "UTF-16")]
+
+
+@pytest.mark.parametrize(("codec", "hint"), [c[1:] for c in ENCODINGS], ids=[c[0] for c in ENCODINGS])
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_config_not_utf8(tmp_path: Path, home: Path, command: str, codec: str, hint: str) -> None:
+    config = tmp_path / "config.yml"
+    config.write_bytes(_config_text(experimentName="Expérience ü").encode(codec))
+    args = ["run", str(config)] if command == "run" else ["create", "--config", str(config)]
+    assert_refused(invoke(home, *args, "--port", "18599"), ["config.yml", "not UTF-8", hint, "UTF-8"], home)
+
+
+@pytest.mark.parametrize(("codec", "hint"), [c[1:] for c in ENCODINGS], ids=[c[0] for c in ENCODINGS])
+@pytest.mark.parametrize("where", ["searchSpaceFile", "update"])
+def test_search_space_not_utf8(tmp_path: Path, home: Path, where: str, codec: str, hint: str) -> None:
+    space = tmp_path / "space.json"
+    space.write_bytes('{"café": {"_type": "choice", "_value": ["é"]}}'.encode(codec))
+    if where == "update":
+        result = invoke(home, "update", "someexp", "searchspace", str(space))
+    else:
+        config = tmp_path / "config.yml"
+        data = {**BASE, "searchSpaceFile": str(space)}
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        result = invoke(home, "run", str(config), "--port", "18599")
+    assert_refused(result, ["space.json", "not UTF-8", hint], home)
+
+
+def test_utf8_with_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from tunelab.config import load_config
+
+    config = tmp_path / "config.yml"
+    config.write_bytes(b"\xef\xbb\xbf" + _config_text(experimentName="ü").encode())
+    assert load_config(config).experiment_name == "ü"
+
+
+# == item 15: YAML alias bombs ==============================================================================
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("where", ["config", "searchSpaceFile", "searchSpace", "update"])
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path: Path, home: Path, where: str) -> None:
+    bomb = billion_laughs()
+    assert len(bomb) < 700  # the issue's 628-byte document hung for over 90 s
+    config = tmp_path / "config.yml"
+    space = tmp_path / "space.yml"
+    if where == "config":
+        config.write_text(bomb + _config_text())
+    elif where == "searchSpaceFile":
+        space.write_text(bomb + 'x: {_type: choice, _value: *l8}\n')
+        config.write_text(yaml.safe_dump({**BASE, "searchSpaceFile": str(space)}))
+    elif where == "searchSpace":
+        inner = "\n".join("  " + line for line in bomb.splitlines())
+        config.write_text(_config_text(searchSpace=None).replace("searchSpace: null\n", "")
+                          + f"searchSpace:\n{inner}\n  x: {{_type: choice, _value: *l8}}\n")
+    else:
+        space.write_text(bomb + 'x: {_type: choice, _value: *l8}\n')
+    started = time.monotonic()
+    if where == "update":
+        result = invoke(home, "update", "someexp", "searchspace", str(space))
+    else:
+        result = invoke(home, "run", str(config), "--port", "18599")
+    elapsed = time.monotonic() - started
+    assert_refused(result, ["anchors and aliases", "expands to more than"], home)
+    assert elapsed < 5, f"refusing the bomb took {elapsed:.1f} s"
+
+
+def test_recursive_yaml_is_refused(tmp_path: Path, home: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text() + "loop: &loop [*loop]\n")
+    assert_refused(invoke(home, "run", str(config), "--port", "18599"), ["anchors and aliases"], home)
+
+
+def test_ordinary_aliases_still_load(tmp_path: Path) -> None:
+    from tunelab.space import load_search_space
+
+    space = tmp_path / "space.yml"
+    space.write_text("a: &v {_type: choice, _value: [1, 2]}\nb: *v\n")
+    assert load_search_space(space).to_nni() == {"a": {"_type": "choice", "_value": [1, 2]},
+                                                 "b": {"_type": "choice", "_value": [1, 2]}}

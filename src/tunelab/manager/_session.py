@@ -132,7 +132,9 @@ def open_session(
         _require_database(location, experiment_id)
         store = open_store(location, experiment_id, readonly=mode == Mode.VIEW)
         record = store.get_experiment()
-        config = parse_config(dict(record.config))
+        # Viewing runs no trial, so a config that could not start one (no trialCommand, a code directory
+        # removed since) is still good enough to show what was stored.
+        config = parse_config(dict(record.config), validate=mode != Mode.VIEW)
         session = Session(experiment_id, exp_dir, store, config, mode, lock=lock)
         if mode == Mode.RESUME:
             require_gpus(config)

@@ -89,7 +89,7 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
     project = Path(shutil.copytree(PROJECT, tmp_path / "project"))
     experiment = _quickstart(project, trials=3)
     try:
-        assert experiment.run(PORTS['run']) is True
+        assert experiment.run(PORTS['run']) == "DONE"
         assert experiment.get_status() == "DONE"
         assert experiment.port == PORTS['run']
         assert experiment.id
@@ -119,7 +119,7 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
         experiment.update_search_space(narrowed)
         assert experiment.get_experiment_profile()["config"]["trialConcurrency"] == 3
         experiment.update_max_trial_number(4)  # revives the experiment: one more trial in the new space
-        assert experiment._wait_completion() is True
+        assert experiment._wait_completion() == "DONE"
         jobs = experiment.list_trial_jobs()
         assert len(jobs) == 4
         assert 0.001 <= jobs[-1].hyperParameters[0].parameters["lr"] <= 0.01
@@ -145,7 +145,7 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
     resumed.resume(PORTS['resume'], wait_completion=False)
     try:
         resumed.update_max_trial_number(5)
-        assert resumed._wait_completion() is True
+        assert resumed._wait_completion() == "DONE"
         assert len(resumed.list_trial_jobs()) == 5
         connected = Experiment.connect(PORTS['resume'])
         assert connected.id == exp_id
@@ -193,7 +193,7 @@ def test_update_max_experiment_duration(tmp_path: Path, home: Path) -> None:
     project = Path(shutil.copytree(PROJECT, tmp_path / "project"))
     experiment = _quickstart(project, trials=1)
     try:
-        assert experiment.run(PORTS['update']) is True
+        assert experiment.run(PORTS['update']) == "DONE"
         experiment.update_max_experiment_duration("1h")
         assert experiment.get_experiment_profile()["config"]["maxExperimentDuration"] == "1h"
     finally:

@@ -2,7 +2,7 @@
 ``from tunelab import Experiment``) replaces ``from nni.experiment import Experiment``."""
 
 from tunelab.config import AlgorithmConfig, CustomAlgorithmConfig, ExperimentConfig, LocalConfig
-from tunelab.experiment._experiment import Experiment, RunMode
+from tunelab.experiment._experiment import Experiment, FinalStatus, RunMode
 from tunelab.experiment._records import TrialHyperParameters, TrialJob, TrialMetricData, TrialResult
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "CustomAlgorithmConfig",
     "Experiment",
     "ExperimentConfig",
+    "FinalStatus",
     "LocalConfig",
     "RunMode",
     "TrialHyperParameters",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import time
 from collections.abc import Mapping
 from enum import Enum
@@ -27,6 +28,36 @@ from tunelab.experiment._records import (
 )
 
 _log = logging.getLogger("tunelab.experiment")
+_LOG_FORMAT = "[%(asctime)s] %(levelname)s (%(name)s) %(message)s"  # NNI's shape
+
+
+def _enable_default_logging() -> None:
+    """Say what NNI says (the experiment id, the web UI URL) on stdout, unless the user set up logging.
+
+    A script that configured logging itself (a root handler, or one on ``tunelab``) gets the messages
+    through its own handlers and levels, and nothing is added; otherwise one handler at INFO is attached
+    to ``tunelab.experiment``, once.
+    """
+    if logging.getLogger().handlers or logging.getLogger("tunelab").handlers or _log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(_LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S"))
+    _log.addHandler(handler)
+    _log.setLevel(logging.INFO)
+    _log.propagate = False  # a root handler added later must not print every line twice
+
+
+class FinalStatus(str):
+    """The status an experiment ended with (``"DONE"``, ``"STOPPED"``, ``"ERROR"``...), returned by ``run()``.
+
+    It is false only for ``"ERROR"``, so NNI-style ``if experiment.run(): ...`` (True on DONE/STOPPED,
+    False on ERROR) keeps its meaning.
+    """
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return self != "ERROR"
 
 #: Statuses after which ``run()`` returns (True) — the manager keeps serving the UI until ``stop()``.
 _ENDED_OK = frozenset({"DONE", "STOPPED"})
@@ -92,14 +123,16 @@ class Experiment:
                                     "('local'), or call resume()/view() for an existing experiment")
         from tunelab.cli._lifecycle import start_detached
 
+        _enable_default_logging()
         self.config.validate()
         info = start_detached(self.config, port=port, experiment_id=self.id)
         self._attach(info, run_mode)
-        _log.info("Web portal URL: %s", self.url)
+        self._announce()
 
-    def run(self, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> bool | None:
-        """``start()``, then block until the experiment ends: True when it is DONE or STOPPED, False on
-        ERROR; ``None`` right away when ``wait_completion`` is False. Ctrl-C stops the experiment."""
+    def run(self, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> FinalStatus | None:
+        """``start()``, then block until the experiment ends and return its final status (a
+        :class:`FinalStatus`: ``"DONE"`` or ``"STOPPED"``, true, or ``"ERROR"``, false, as NNI's True/False);
+        ``None`` right away when ``wait_completion`` is False, or after Ctrl-C (which stops the experiment)."""
         self.start(port, debug)
         if not wait_completion:
             return None
@@ -131,10 +164,12 @@ class Experiment:
             atexit.unregister(self._stop_at_exit)
             self._atexit_registered = False
 
-    def resume(self, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> bool | None:
+    def resume(self, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> FinalStatus | None:
         """Resume the stopped experiment ``self.id`` (finished trials kept, the tuner warm-started)."""
         del debug
+        _enable_default_logging()
         self._reopen("resume", port)
+        self._announce()
         if not wait_completion:
             return None
         return self._wait_completion()
@@ -151,7 +186,8 @@ class Experiment:
             _log.warning("KeyboardInterrupt detected")
         self.stop()
 
-    def run_or_resume(self, port: int = 8080, wait_completion: bool = True, debug: bool = False) -> bool | None:
+    def run_or_resume(self, port: int = 8080, wait_completion: bool = True,
+                      debug: bool = False) -> FinalStatus | None:
         if self.has_checkpoint():
             return self.resume(port, wait_completion, debug)
         return self.run(port, wait_completion, debug)
@@ -265,19 +301,37 @@ class Experiment:
 
             self.config = parse_config(dict(self._live().experiment()["config"]))
 
-    def _wait_completion(self) -> bool | None:
+    def _announce(self) -> None:
+        _log.info("Experiment ID: %s", self.id)
+        _log.info("Web portal URL: %s", self.url)
+        _log.info("Stop it with experiment.stop() or `tunelab stop %s`", self.id)
+
+    def _wait_completion(self) -> FinalStatus | None:
         try:
             while True:
-                status = self.get_status()
-                if status in _ENDED_OK:
-                    return True
-                if status == "ERROR":
-                    return False
+                profile = self.get_experiment_profile()
+                status = str(profile["status"])
+                if status in _ENDED_OK or status == "ERROR":
+                    self._report_end(profile)
+                    return FinalStatus(status)
                 time.sleep(_POLL_S)  # NNI polls every 10 s; 1 s keeps scripts snappy at no real cost
         except KeyboardInterrupt:
             _log.warning("KeyboardInterrupt detected: stopping experiment %s", self.id)
             self.stop()
             return None
+
+    def _report_end(self, profile: Mapping[str, Any]) -> None:
+        from tunelab.manager._failures import summary_from_json
+
+        status = profile["status"]
+        if status == "ERROR":
+            _log.error("Experiment %s ended ERROR: %s", self.id, profile.get("error") or "(no message)")
+        else:
+            _log.info("Experiment %s ended %s", self.id, status)
+        summary = summary_from_json(profile.get("failures"))
+        if summary is not None:
+            for line in summary.lines():
+                _log.warning("%s", line)
 
     def _update(self, **fields: Any) -> None:
         self._live().request("PATCH", "/experiment", json=fields)

@@ -86,7 +86,7 @@ export async function parallelChart(el, data, { onSelect } = {}) {
     parallelAxis: dims,
     // The colour bar names its ends, so a colour reads as a value.
     visualMap: { show: true, min, max, dimension: metricDim, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 120, itemWidth: 12,
-      calculable: true, precision: 3, text: [fmtNumber(max, 3), fmtNumber(min, 3)], textGap: 6, formatter: (v) => fmtNumber(v, 3) },
+      calculable: false, precision: 3, text: [fmtNumber(max, 3), fmtNumber(min, 3)], textGap: 6, formatter: (v) => fmtNumber(v, 3) },
     series: [{ type: 'parallel', data: data.rows, lineStyle: { width: 1, opacity: 0.45 }, inactiveOpacity: 0.03, activeOpacity: 0.9, progressive: 500, smooth: false }],
   }, true);
   chart.off('axisareaselected');
@@ -249,11 +249,12 @@ export async function contourChart(el, data, xIndex, yIndex) {
   const good = data.mode === 'maximize' ? ['#f1f3f5', '#1c7ed6'] : ['#1c7ed6', '#f1f3f5'];
   chart.setOption({
     ...BASE,
-    grid: { left: 80, right: 110, top: 24, bottom: 64 },
+    grid: { left: 130, right: 110, top: 24, bottom: 64 },
     tooltip: { trigger: 'item', formatter: (p) => tip([[xDim.key, xs.labels[p.data[0]]], [yDim.key, ys.labels[p.data[1]]], ['mean final', fmtNumber(p.data[2])], ['trials', p.data[3]]]) },
-    xAxis: { type: 'category', data: xs.labels, name: xDim.key, nameLocation: 'middle', nameGap: 44, axisLabel: { rotate: 30, fontSize: 10 }, splitArea: { show: true } },
-    yAxis: { type: 'category', data: ys.labels, name: yDim.key, axisLabel: { fontSize: 10 }, splitArea: { show: true } },
-    visualMap: { min, max, dimension: 2, calculable: true, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 140, itemWidth: 12,
+    // Category labels can be any user value: truncated to their room (the tooltip has them whole).
+    xAxis: { type: 'category', data: xs.labels, name: xDim.key, nameLocation: 'middle', nameGap: 44, axisLabel: { rotate: 30, fontSize: 10, width: 90, overflow: 'truncate' }, splitArea: { show: true } },
+    yAxis: { type: 'category', data: ys.labels, name: yDim.key, axisLabel: { fontSize: 10, width: 110, overflow: 'truncate' }, splitArea: { show: true } },
+    visualMap: { min, max, dimension: 2, calculable: false, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 140, itemWidth: 12,
       text: [fmtNumber(max, 3), fmtNumber(min, 3)], precision: 3, formatter: (v) => fmtNumber(v, 3) },
     series: [{ type: 'heatmap', data: cells, label: { show: cells.length <= 60, formatter: (p) => fmtNumber(p.data[2], 3), fontSize: 9 } }],
   }, true);

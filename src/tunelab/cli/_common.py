@@ -43,6 +43,15 @@ def _main(
     ),
 ) -> None:
     """tunelab: hyperparameter tuning with NNI-compatible configs, live web UI, local or Dask trials."""
+    from tunelab.manager._paths import apply_file_umask
+
+    # Before any command writes: experiments, their databases and logs, and (inherited by managers and
+    # trials) trial outputs are private to this user unless $TUNELAB_UMASK shares them.
+    try:
+        apply_file_umask()
+    except TunelabError as exc:
+        err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def handle_errors(func: F) -> F:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -11,6 +12,12 @@ from pathlib import Path
 from tunelab.base import InvalidInputError, NotFoundError
 
 HOME_ENV = "TUNELAB_HOME"
+#: The umask tunelab's processes (the CLI, managers and their trials) create files with. The default keeps
+#: experiments private to their user (directories 0700, databases, logs and outputs 0600): trial results,
+#: parameters and the channel key are not other users' business. ``027`` shares them read-only with the
+#: group, ``022`` with everyone (the behaviour before).
+UMASK_ENV = "TUNELAB_UMASK"
+DEFAULT_UMASK = 0o077
 DEFAULT_ROOT = Path("~/tunelab-experiments")
 DB_FILE = "tunelab.db"
 TRIALS_DIR = "trials"
@@ -27,6 +34,38 @@ def experiments_root(working_directory: str | os.PathLike[str] | None = None) ->
         return Path(working_directory).expanduser().resolve()
     env = os.environ.get(HOME_ENV)
     return Path(env).expanduser().resolve() if env else DEFAULT_ROOT.expanduser().resolve()
+
+
+def file_umask() -> int:
+    """The umask from ``$TUNELAB_UMASK`` (octal, e.g. ``027``), or the private default."""
+    text = os.environ.get(UMASK_ENV, "").strip()
+    if not text:
+        return DEFAULT_UMASK
+    try:
+        value = int(text, 8)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0o777:
+        raise InvalidInputError(
+            f"{UMASK_ENV}={text!r} is not a umask: give 3 octal digits, e.g. {UMASK_ENV}=027 to share "
+            f"experiments with your group (unset, they are private: {DEFAULT_UMASK:03o})"
+        )
+    return value
+
+
+def apply_file_umask() -> int:
+    """Set this process's umask from :func:`file_umask` (inherited by managers and trials); returns it."""
+    umask = file_umask()
+    os.umask(umask)
+    return umask
+
+
+def restrict_dir(path: Path) -> None:
+    """Give an existing experiment directory the mode the umask allows (one made by an older version, or
+    loaded, may be open to everyone); what is inside is then out of other users' reach too."""
+    # Not ours to change (another user's shared directory): the files made inside still follow the umask.
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o777 & ~file_umask())
 
 
 def validate_experiment_id(experiment_id: str) -> str:

@@ -79,6 +79,7 @@ def create_session(
     lock.acquire(exp_id)
     store: ExperimentStore | None = None
     try:
+        _paths.restrict_dir(exp_dir)
         store = open_store(store_location(config.storage, exp_dir), exp_id)
         if config.storage:
             record_storage(exp_dir, config.storage)
@@ -128,6 +129,8 @@ def open_session(
         lock = ManagerLock(exp_dir)
         lock.acquire(experiment_id)
     try:
+        if mode == Mode.RESUME:
+            _paths.restrict_dir(exp_dir)
         location = store_location(storage or recorded_storage(exp_dir), exp_dir)
         _require_database(location, experiment_id)
         store = open_store(location, experiment_id, readonly=mode == Mode.VIEW)

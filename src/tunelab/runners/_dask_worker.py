@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.runners import _process
+from tunelab.runners._channel import same_user
 from tunelab.trial_api import _env
 
 STREAMS = ("stdout", "stderr")
@@ -407,7 +408,8 @@ class _Channel:
     (the same bytes the trial appends to its metrics file, so the manager's copy of that file stays a
     byte-for-byte prefix of the worker's).
 
-    Lines naming another trial are dropped: only this attempt's trial may report through it.
+    Lines naming another trial are dropped: only this attempt's trial may report through it; connections
+    from another user of the worker host are closed unread.
     """
 
     def __init__(self, name: str, workdir: Path, trial_id: str, forward: Callable[[str], None]) -> None:
@@ -438,6 +440,9 @@ class _Channel:
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
+        if not same_user(conn):  # another user on the worker host: the abstract socket has no permissions
+            conn.close()
+            return
         conn.setblocking(True)
         reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
         reader.start()

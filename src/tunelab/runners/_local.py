@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tunelab.runners import _process
 from tunelab.runners._bytecode import ensure_trial_bytecode
-from tunelab.runners._channel import MetricChannel, channel_address
+from tunelab.runners._channel import ChannelKeys, MetricChannel, channel_address
 from tunelab.runners._containment import Containment, cgroup_of, enter_command, kill_cgroup
 from tunelab.runners._gpu import GpuSlots
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
@@ -41,7 +41,8 @@ class LocalRunner:
         gpu_slots: GpuSlots | None = None,
         shell: str = "/bin/sh",
     ) -> None:
-        self._channel = MetricChannel(channel_address(experiment_dir), sink)
+        self._keys = ChannelKeys.for_experiment(experiment_dir)
+        self._channel = MetricChannel(channel_address(experiment_dir), sink, self._keys)
         self._gpu_slots = gpu_slots
         self._shell = shell
         self._processes: dict[str, asyncio.subprocess.Process] = {}
@@ -75,6 +76,8 @@ class LocalRunner:
         env = dict(os.environ)
         env.update(launch.env)
         env.update(self.channel_env())
+        # Not in launch.env: that is stored with the trial, and the key must live only in its environment.
+        env[_env.CHANNEL_KEY] = self._keys.key(launch.trial_id)
         if launch.gpu_number is not None:
             if launch.gpu_number > 0 and self._gpu_slots is not None:
                 allocated = self._gpu_slots.try_allocate(launch.gpu_number)

@@ -119,8 +119,13 @@ class _TrialSession:
             path = self._environ.get(_env.METRICS_FILE)
             if not path:
                 return
-            self._metrics_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            self._metrics_fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         os.write(self._metrics_fd, line)
+
+    def _hello(self) -> bytes:
+        """The line that opens each connection: it proves to the manager that this is the trial."""
+        key = self._environ.get(_env.CHANNEL_KEY)
+        return (_json_lite.dumps({"hello": self.trial_id, "key": key}) + "\n").encode() if key else b""
 
     def _send(self, line: bytes) -> None:
         address = self._environ.get(_env.CHANNEL, "")
@@ -131,7 +136,7 @@ class _TrialSession:
             if now < self._next_connect:
                 return  # the manager is away; the metrics file keeps the value for its return
             try:
-                self._sock = _connect(address[len("unix:"):])
+                self._sock = _connect(address[len("unix:"):], self._hello())
             except OSError:
                 self._next_connect = now + 1.0
                 return
@@ -152,13 +157,15 @@ def _close_session_resources(session: _TrialSession) -> None:
         session._metrics_fd = None
 
 
-def _connect(path: str) -> Socket:
+def _connect(path: str, hello: bytes) -> Socket:
     # The C module is enough for connect/sendall and imports in microseconds, unlike `socket`.
     import _socket
 
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.connect("\0" + path[1:] if path.startswith("@") else path)
+        if hello:
+            sock.sendall(hello)
     except OSError:
         sock.close()
         raise

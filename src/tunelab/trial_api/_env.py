@@ -11,6 +11,9 @@ PARAMETERS = "TUNELAB_PARAMETERS"
 PARAMETER_FILE = "TUNELAB_PARAMETER_FILE"
 #: Where live metrics go: ``unix:@name`` (Linux abstract socket), ``unix:/path`` or empty (file only).
 CHANNEL = "TUNELAB_CHANNEL"
+#: The trial's secret for the live channel: the first line of each connection presents it (see
+#: ``tunelab.runners._channel``). Absent where the channel needs none (the Dask worker's own socket).
+CHANNEL_KEY = "TUNELAB_CHANNEL_KEY"
 #: File the trial appends every metric to (JSON lines). The manager reads it after the process ends and on
 #: resume, so no metric is lost when the live channel is down.
 METRICS_FILE = "TUNELAB_METRICS_FILE"

@@ -126,6 +126,7 @@ export async function timelineChart(el, data) {
   const chart = await chartOn(el);
   const t0 = Math.min(...data.start);
   const rows = data.start.map((s, i) => [data.sequence[i], s - t0, data.end[i] - t0, data.status[i], data.trial_id[i]]);
+  const narrow = el.clientWidth < 600;
   // One series per status present, so the legend names each colour.
   const statuses = [...new Set(data.status)];
   const renderItem = (params, api) => {
@@ -137,9 +138,12 @@ export async function timelineChart(el, data) {
   const labels = data.histogram.counts.map((_, i) => `${fmtNumber(data.histogram.edges[i], 3)}–${fmtNumber(data.histogram.edges[i + 1], 3)}s`);
   chart.setOption({
     ...BASE,
-    grid: [{ left: 64, right: '42%', top: 64, bottom: 40 }, { left: '64%', right: 16, top: 64, bottom: 56 }],
+    // Side by side on a wide box, stacked on a phone (two charts in 390 px would each be a sliver).
+    grid: narrow ? [{ left: 48, right: 16, top: 64, height: '34%' }, { left: 48, right: 16, top: '64%', bottom: 56 }]
+      : [{ left: 64, right: '42%', top: 64, bottom: 40 }, { left: '64%', right: 16, top: 64, bottom: 56 }],
     legend: { top: 22, left: 0, data: statuses, textStyle: { fontSize: 11 } },
-    title: [{ text: 'timeline', left: '25%', top: 0, textStyle: { fontSize: 12 } }, { text: 'durations', left: '78%', top: 0, textStyle: { fontSize: 12 } }],
+    title: narrow ? [{ text: 'timeline', left: 'center', top: 0, textStyle: { fontSize: 12 } }, { text: 'durations', left: 'center', top: '55%', textStyle: { fontSize: 12 } }]
+      : [{ text: 'timeline', left: '25%', top: 0, textStyle: { fontSize: 12 } }, { text: 'durations', left: '78%', top: 0, textStyle: { fontSize: 12 } }],
     tooltip: { trigger: 'item', formatter: (p) => (p.seriesType === 'custom'
       ? tip([['trial', p.data[4]], ['status', p.data[3]], ['duration', `${(p.data[2] - p.data[1]).toFixed(1)}s`]])
       : tip([['duration', p.name], ['trials', p.data]])) },

@@ -112,9 +112,11 @@ def decode(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any, *, indent: int | None = None, default: Callable[[Any], Any] | None = None) -> str:
-    """``value`` as strict JSON text (never bare ``NaN``); compact unless ``indent`` is given."""
-    encoder = _encoder(indent)
+def dumps(value: Any, *, indent: int | None = None, default: Callable[[Any], Any] | None = None,
+          ascii_only: bool = False) -> str:
+    """``value`` as strict JSON text (never bare ``NaN``); compact unless ``indent`` is given.
+    ``ascii_only`` escapes non-ASCII characters (for terminals of any encoding)."""
+    encoder = _encoder(indent, ascii_only)
     try:
         # Fast path (metric bursts): plain finite data needs no walk; NaN/inf raise ValueError,
         # numpy scalars and other objects TypeError.
@@ -134,18 +136,18 @@ def loads(text: str | bytes) -> Any:
     return decode(value) if marker_possible else value
 
 
-_ENCODERS: dict[int | None, Callable[[Any], str]] = {}
+_ENCODERS: dict[tuple[int | None, bool], Callable[[Any], str]] = {}
 
 
-def _encoder(indent: int | None) -> Callable[[Any], str]:
-    encoder = _ENCODERS.get(indent)
+def _encoder(indent: int | None, ascii_only: bool) -> Callable[[Any], str]:
+    encoder = _ENCODERS.get((indent, ascii_only))
     if encoder is None:
         import json
 
         separators = (",", ":") if indent is None else (",", ": ")
-        encoder = json.JSONEncoder(separators=separators, indent=indent, ensure_ascii=False,
+        encoder = json.JSONEncoder(separators=separators, indent=indent, ensure_ascii=ascii_only,
                                    allow_nan=False).encode
-        _ENCODERS[indent] = encoder
+        _ENCODERS[(indent, ascii_only)] = encoder
     return encoder
 
 

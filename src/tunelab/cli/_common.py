@@ -70,7 +70,7 @@ def handle_errors(func: F) -> F:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json_dumps(data, indent=2, default=str) + "\n")  # strict JSON, NaN as "NaN"
+    sys.stdout.write(json_dumps(data, indent=2, default=str, ascii_only=True) + "\n")  # strict JSON, NaN as "NaN"
 
 
 def resolve_experiment_id(experiment_id: str | None) -> str:

@@ -3,6 +3,7 @@ stop, delete. They talk to the live manager's REST API, or read the database whe
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_dumps
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_dumps, json_encode
 from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
@@ -110,7 +111,7 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     best = data.get("best")
     if best:
         console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
-                      f"trial {best['id']} (#{best['sequence']}) {json_dumps(best['parameters'])}",
+                      f"trial {best['id']} (#{best['sequence']}) {json.dumps(json_encode(best['parameters'], default=str))}",
                       markup=False, highlight=False)
     ranked = [row for row in importance.get("importance", []) if row["importance"] > 0]
     if ranked:
@@ -161,7 +162,7 @@ def trial_ls(
     table = Table("#", "id", "status", "final", "duration", "parameters")
     for trial in trials:
         table.add_row(str(trial["sequence"]), trial["id"], trial["status"], fmt_value(trial["final"]),
-                      fmt_duration(trial["duration"]), json_dumps(trial["parameters"]))
+                      fmt_duration(trial["duration"]), json.dumps(json_encode(trial["parameters"], default=str)))
     console.print(table)
 
 
@@ -215,7 +216,7 @@ def export(
         data = backend.export(type_, intermediate)
     finally:
         backend.close()
-    text = data if isinstance(data, str) else json_dumps(data, indent=2)  # strict JSON, docs/json.md
+    text = data if isinstance(data, str) else json_dumps(data, indent=2, ascii_only=True)  # strict JSON, docs/json.md
     if filename is not None:
         filename.write_text(text, encoding="utf-8")
         console.print(f"exported to {filename}")

@@ -109,3 +109,8 @@ def test_find_non_finite_walks_nested_values() -> None:
     assert find_non_finite({"a": [1, {"b": -math.inf}]}) == -math.inf
     assert find_non_finite(["ok", "NaN"]) == "NaN"
     assert math.isnan(find_non_finite((math.nan,)))  # type: ignore[arg-type]
+
+
+def test_ascii_only_escapes_for_any_terminal() -> None:
+    assert json_dumps({"name": "café"}) == '{"name":"café"}'
+    assert json_dumps({"name": "café"}, ascii_only=True) == '{"name":"caf\\u00e9"}'

@@ -55,12 +55,15 @@ def test_trial_environment_without_pythonpath_and_no_duplicate_shim() -> None:
     assert trial_environment({"PYTHONPATH": str(SHIM_DIR)})["PYTHONPATH"] == str(SHIM_DIR)
 
 
-def test_shim_is_not_importable_from_site_packages() -> None:
-    # tunelab must never install a top-level `nni`: only the manager's PYTHONPATH exposes it.
-    result = subprocess.run([sys.executable, "-c", "import importlib.util as u; print(u.find_spec('nni'))"],
+def test_shim_is_not_on_sys_path_only_a_last_resort_finder() -> None:
+    # tunelab installs no top-level `nni` on sys.path (it would shadow a real NNI): outside a trial the shim
+    # comes only from the finder tunelab-nni.pth appends to the end of sys.meta_path, asked last.
+    code = ("import sys; from importlib.machinery import PathFinder; "
+            "print(PathFinder.find_spec('nni'), getattr(sys.meta_path[-1], '__name__', None))")
+    result = subprocess.run([sys.executable, "-c", code],
                             env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
                             capture_output=True, text=True, timeout=60, check=True)
-    assert result.stdout.strip() == "None"
+    assert result.stdout.split() == ["None", "NniShimFinder"]
 
 
 def test_shim_inside_an_experiment(tmp_path: Path) -> None:

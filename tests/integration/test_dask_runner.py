@@ -400,3 +400,34 @@ def test_a_worker_shutting_down_kills_its_trials(home: Path) -> None:
     assert _gone(info["pid"])
     assert exit_info.returncode is None or exit_info.returncode < 0
     assert info["worker"] in exit_info.message
+
+
+def test_a_gpu_trial_on_a_cluster_without_gpu_workers_fails_at_once(
+    home: Path, shared_cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No worker of the cluster offers the GPU resource: after a short wait the experiment ends ERROR with
+    a message naming what was asked and what was found, instead of a trial queued in Dask forever."""
+    from tunelab.base import ConfigError
+    from tunelab.trial import ExperimentStatus
+
+    monkeypatch.setattr(_dask, "GPU_WAIT_S", 1.0)
+    code = home / "code"
+    code.mkdir()
+    session = create_session(parse_config(_config(code, TRIAL, {"schedulerAddress": shared_cluster},
+                                                   trialGpuNumber=1)))
+    try:
+        assert session.manager is not None
+        started = time.monotonic()
+        with pytest.raises(ConfigError) as caught:
+            _run(session.manager)
+        assert time.monotonic() - started < 30
+        message = caught.value.message
+        assert "trialGpuNumber: 1, but no Dask worker at" in message
+        assert "offers the GPU resource" in message
+        assert "--resources GPU=1" in message
+        assert session.store.list_trials() == []
+        record = session.store.get_experiment()
+        assert record.status == ExperimentStatus.ERROR
+        assert record.error == message
+    finally:
+        session.close()

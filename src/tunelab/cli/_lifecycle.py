@@ -263,5 +263,9 @@ def serve_detached(
     def ready(info: ManagerInfo) -> None:
         report_ready(ready_fd, info)
 
-    status = asyncio.run(host_session(session, sock, settings, on_ready=ready))
+    try:
+        status = asyncio.run(host_session(session, sock, settings, on_ready=ready))
+    except TunelabError as exc:  # e.g. no Dask worker offers the GPUs: recorded as the experiment's ERROR
+        err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
     raise typer.Exit(0 if status != ExperimentStatus.ERROR else 1)

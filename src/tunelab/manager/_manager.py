@@ -142,8 +142,14 @@ class ExperimentManager:
         return sum(1 for live in self._live.values() if live.handle is not None)
 
     async def run(self) -> ExperimentStatus:
-        """Drive the experiment; returns its status when the loop ends."""
-        await self.runner.open()
+        """Drive the experiment; returns its status when the loop ends. A runner that cannot open (an
+        unreachable cluster, no worker with the GPUs asked for) raises its error after recording it."""
+        try:
+            await self.runner.open()
+        except TunelabError as exc:
+            self._fail(str(exc))
+            self._done.set()
+            raise
         self._reserve = _reserve_space(self.experiment_dir)
         try:
             await self._recover()

@@ -227,7 +227,7 @@ def build_runner(config: ExperimentConfig, exp_dir: Path, sink: Any) -> Runner:
     if platform == "dask":
         from tunelab.runners import dask_runner_from_config
 
-        return dask_runner_from_config(service, exp_dir, sink)
+        return dask_runner_from_config(service, exp_dir, sink, gpu_number=config.trial_gpu_number)
     slots = None
     if config.trial_gpu_number:
         slots = GpuSlots(

@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 _CONNECT_TIMEOUT_S = 30.0
+#: How long open() waits for a worker that offers the GPUs a trial needs (workers may still be joining).
+GPU_WAIT_S = 10.0
 #: Bound on a control call to workers (kill, stray sweep): a hung worker must not hang the manager.
 _CONTROL_TIMEOUT_S = 10.0
 #: Port of the embedded cluster's scheduler (0: any free port). Always bound to 127.0.0.1.
@@ -92,8 +95,10 @@ class DaskRunner:
         shell: str = "/bin/sh",
         connect_timeout: float = _CONNECT_TIMEOUT_S,
         start_wait: float = 5.0,
+        gpu_number: int | None = None,
     ) -> None:
         self._sink = sink
+        self._gpu_number = gpu_number
         self._address = scheduler_address
         self._n_workers = n_workers
         self._threads = threads_per_worker
@@ -162,6 +167,28 @@ class DaskRunner:
 
         await self._client.register_plugin(TrialReaper())
         await self._refresh_workers()
+        if self._gpu_number:
+            await self._require_gpu_workers(self._gpu_number)
+
+    async def _require_gpu_workers(self, gpu_number: int) -> None:
+        """ConfigError unless some worker offers ``GPU: gpu_number`` within GPU_WAIT_S: otherwise every
+        trial would wait in Dask's queue, silently, for a worker that never comes."""
+        needs = {"GPU": float(gpu_number)}
+        deadline = time.monotonic() + GPU_WAIT_S
+        while self._capacity(needs) == 0:
+            if time.monotonic() >= deadline:
+                offered = sorted({f"{k}={v:g}" for w in self._workers.values()
+                                  for k, v in (w.get("resources") or {}).items()})
+                where = self.scheduler_address or "the local cluster"
+                await self.close()
+                raise ConfigError(
+                    f"trialGpuNumber: {gpu_number}, but no Dask worker at {where} offers the GPU resource "
+                    f"(waited {GPU_WAIT_S:g} s; {len(self._workers)} worker(s), offering "
+                    f"{', '.join(offered) or 'no resources'}); start workers with "
+                    f"`dask worker {where} --resources GPU={gpu_number}`, or set trialGpuNumber: 0"
+                )
+            await asyncio.sleep(0.5)  # the scheduler has no event for workers joining that we subscribe to
+            await self._refresh_workers()
 
     async def _start_local_cluster(self) -> Any:
         import dask
@@ -461,7 +488,7 @@ class DaskRunner:
 
 
 def dask_runner_from_config(
-    service: TrainingServiceConfig | None, experiment_dir: Path, sink: MetricSink
+    service: TrainingServiceConfig | None, experiment_dir: Path, sink: MetricSink, *, gpu_number: int | None = None
 ) -> DaskRunner:
     """The runner for ``trainingService: {platform: dask, ...}``; ConfigError for any other service."""
     from tunelab.config import DaskConfig
@@ -479,6 +506,7 @@ def dask_runner_from_config(
         n_workers=service.n_workers,
         threads_per_worker=service.threads_per_worker,
         resources=service.resources,
+        gpu_number=gpu_number,
     )
 
 

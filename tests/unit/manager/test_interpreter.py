@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tunelab.manager._interpreter import venv_bin, venv_path_env
 
 
@@ -24,3 +26,17 @@ def test_nothing_changes_when_the_venv_is_first_already(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     assert venv_path_env({"PATH": f"{bin_dir}:/usr/bin"}, bin_dir=bin_dir) == {}
+
+
+def test_every_runner_gets_the_venv_path_through_the_managers_trial_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PATH goes in the manager's extra trial environment, which the local runner and the Dask worker
+    wrapper both lay over the environment they inherit."""
+    from tunelab.manager._session import _compat_env
+
+    bin_dir = venv_bin()
+    if bin_dir is None:
+        pytest.skip("the tests run outside a virtual environment")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert _compat_env()["PATH"] == f"{bin_dir}:/usr/bin:/bin"
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin")
+    assert "PATH" not in _compat_env()

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import ConfigError, ConflictError, InvalidInputError
+from tunelab.base import ConfigError, ConflictError, InvalidInputError, json_decode
 from tunelab.compat._nni_dir import LOG_FILES, NniExperiment, NniTrial, read_nni_experiment
 from tunelab.compat._results import ResultRecord, add_imported_results, parse_results_json
 from tunelab.config import PLATFORMS, ExperimentConfig, parse_config
 from tunelab.storage import ExperimentRecord, ExperimentStore, open_store
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api._metric import jsonable_metric, scalar_of
+from tunelab.trial_api._metric import final_problem, jsonable_metric, scalar_of
 
 _STATES = {
     "SUCCEEDED": TrialState.SUCCEEDED,
@@ -145,6 +145,8 @@ def _trial(nni_trial: NniTrial) -> Trial:
         message = f"was {nni_trial.status} when the NNI experiment stopped; resume runs it again"
     elif nni_trial.status == "SYS_CANCELED":
         message = message or "SYS_CANCELED in NNI"
+    elif state is TrialState.SUCCEEDED and (problem := _final_problem(nni_trial)) is not None:
+        state, message = TrialState.FAILED, problem  # as tunelab ends such a trial (docs/json.md)
     finished = state.is_finished
     return Trial(
         id=nni_trial.id, sequence=int(nni_trial.sequence or 0), parameters=nni_trial.parameters,
@@ -154,6 +156,16 @@ def _trial(nni_trial: NniTrial) -> Trial:
         ended_at=nni_trial.ended_at if finished else None,
         message=message, extra={"nni_status": nni_trial.status},
     )
+
+
+def _final_problem(nni_trial: NniTrial) -> str | None:
+    finals = [m for m in nni_trial.metrics if m.kind == "FINAL"]
+    if not finals:
+        return None
+    try:
+        return final_problem(scalar_of(json_decode(finals[0].data)))
+    except TypeError:
+        return None  # not a number: _write_metrics skips it with a warning
 
 
 def _write_metrics(store: ExperimentStore, nni_trial: NniTrial, warnings: list[str]) -> int:

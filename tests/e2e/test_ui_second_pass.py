@@ -425,3 +425,19 @@ def test_a_note_on_a_trial_is_stored_shown_and_searchable(live: LiveExperiment, 
     too_long = live.api.put(f"/trials/{best}/note", json={"note": "x" * 10_001})
     assert too_long.status_code == 422
     assert "note" in too_long.json()["error"]["message"]
+
+
+def test_the_charts_follow_the_tables_filter(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    succeeded = live.api.get("/trials", params={"filter": "status:SUCCEEDED x>0.3", "limit": 500}).json()["trials"]
+    everything = live.api.get("/charts/history").json()["total"]
+    assert 0 < len(succeeded) < everything
+    page.goto(f"{live.url}#/trials?tab=slice")
+    _chart_option(page)
+    page.get_by_test_id("trial-filter").fill("status:SUCCEEDED x>0.3")
+    page.get_by_test_id("trial-filter").press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-testid=trials-chart]').parentElement.textContent.includes('matching the filter')")
+    option = _chart_option(page)
+    assert len(option["series"][0]["data"]) == len(succeeded)
+    assert all(point[0] > 0.3 for point in option["series"][0]["data"])
+    assert live.api.get("/charts/parallel", params={"filter": "status:NOPE"}).status_code == 422

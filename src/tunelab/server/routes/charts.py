@@ -14,22 +14,33 @@ from tunelab.manager import optimize_mode_of
 from tunelab.server._cache import TrialSnapshot
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
+from tunelab.storage import matches, parse_filter
 from tunelab.trial import Trial
 
 router = APIRouter(prefix="/api/v1", tags=["charts"])
 MAX_SELECTED = 50
+FILTER = Query("", max_length=2000, description="only the trials this filter matches (the trials table's grammar)")
 
 
-def _snapshot(request: Request, context: AppContext) -> Sequence[Trial]:
+def _snapshot(request: Request, context: AppContext, filter: str = "") -> Sequence[Trial]:
     cache: TrialSnapshot = request.app.state.trial_snapshot
-    return cache.trials(context)
+    return _only(cache.trials(context), filter)
+
+
+def _only(trials: Sequence[Trial], filter: str) -> Sequence[Trial]:
+    """The trials a filter matches, so the charts show what the table shows (a bad filter is a 422)."""
+    if not filter.strip():
+        return trials
+    query = parse_filter(filter)
+    return [t for t in trials if matches(t, query)]
 
 
 def _computed(request: Request, context: AppContext, name: tuple[object, ...],
-              compute: Callable[[Sequence[Trial]], dict[str, Any]]) -> dict[str, Any]:
-    """Chart data for the current trial snapshot, computed once per snapshot (charts are read often)."""
+              compute: Callable[[Sequence[Trial]], dict[str, Any]], filter: str = "") -> dict[str, Any]:
+    """Chart data for the current trial snapshot, computed once per snapshot and filter (charts are read
+    often)."""
     cache: TrialSnapshot = request.app.state.trial_snapshot
-    result: dict[str, Any] = cache.computed(context, name, compute)
+    result: dict[str, Any] = cache.computed(context, (*name, filter.strip()), lambda trials: compute(_only(trials, filter)))
     return result
 
 
@@ -40,43 +51,43 @@ def _mode(context: AppContext) -> str:
 
 
 @router.get("/charts/history")
-def history(request: Request, max_points: int = Query(2000, ge=10, le=100_000),
+def history(request: Request, max_points: int = Query(2000, ge=10, le=100_000), filter: str = FILTER,
             context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Final value per trial with the best-so-far step line (downsampled to ``max_points``)."""
     mode = _mode(context)
     return _computed(request, context, ("history", mode, max_points),
-                     lambda trials: analysis.optimization_history(trials, mode, max_points=max_points))
+                     lambda trials: analysis.optimization_history(trials, mode, max_points=max_points), filter)
 
 
 @router.get("/charts/parallel")
-def parallel(request: Request, max_rows: int = Query(1000, ge=10, le=100_000),
+def parallel(request: Request, max_rows: int = Query(1000, ge=10, le=100_000), filter: str = FILTER,
              context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Parallel-coordinates rows: parameters then the final value (sampled to ``max_rows``)."""
     mode = _mode(context)
     return _computed(request, context, ("parallel", mode, max_rows),
-                     lambda trials: analysis.parallel_coordinates(trials, mode, max_rows=max_rows))
+                     lambda trials: analysis.parallel_coordinates(trials, mode, max_rows=max_rows), filter)
 
 
 @router.get("/charts/slice")
-def slice_plot(request: Request, max_rows: int = Query(2000, ge=10, le=100_000),
+def slice_plot(request: Request, max_rows: int = Query(2000, ge=10, le=100_000), filter: str = FILTER,
                context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """One scatter per parameter: parameter value against the final value."""
     mode = _mode(context)
     return _computed(request, context, ("slice", mode, max_rows),
-                     lambda trials: analysis.slice_plot(trials, mode, max_rows=max_rows))
+                     lambda trials: analysis.slice_plot(trials, mode, max_rows=max_rows), filter)
 
 
 @router.get("/charts/importance")
-def importance(request: Request, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+def importance(request: Request, filter: str = FILTER, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Share of the final value's variance each parameter explains alone (eta squared, normalised)."""
-    return _computed(request, context, ("importance",), analysis.parameter_importance)
+    return _computed(request, context, ("importance",), analysis.parameter_importance, filter)
 
 
 @router.get("/charts/timeline")
-def timeline(request: Request, max_rows: int = Query(2000, ge=1, le=100_000),
+def timeline(request: Request, max_rows: int = Query(2000, ge=1, le=100_000), filter: str = FILTER,
              context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Start/end of the latest ``max_rows`` started trials and a histogram of all durations."""
-    return analysis.timeline(_snapshot(request, context), now=time.time(), max_rows=max_rows)
+    return analysis.timeline(_snapshot(request, context, filter), now=time.time(), max_rows=max_rows)
 
 
 @router.get("/charts/columns")
@@ -92,12 +103,13 @@ def curves(
                                      "default: the best finished and the running trials"),
     top: int = Query(20, ge=1, le=MAX_SELECTED),
     max_points: int = Query(200, ge=3, le=10_000),
+    filter: str = FILTER,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Intermediate-result curves, each thinned to ``max_points`` (LTTB)."""
     ids = _ids(trials)
     if not ids:
-        ids = [t.id for t in analysis.curve_trials(_snapshot(request, context), _mode(context), top=top)]
+        ids = [t.id for t in analysis.curve_trials(_snapshot(request, context, filter), _mode(context), top=top)]
     store = context.reader
     return analysis.intermediate_curves({i: store.get_metrics(i) for i in ids}, max_points=max_points)
 

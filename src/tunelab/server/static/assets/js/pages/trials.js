@@ -28,6 +28,7 @@ export async function render(root, { query }) {
   const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || 'null');
   const state = {
     filter: query.get('filter') || '',
+    chartFilter: query.get('filter') || '', // the filter the charts were drawn with
     sort: query.get('sort') || 'sequence',
     order: query.get('order') || 'asc',
     offset: 0,
@@ -121,6 +122,8 @@ export async function render(root, { query }) {
       filterInput.classList.remove('invalid');
       writeUrl();
       drawTable();
+      // The charts follow the table's filter.
+      if (state.filter !== state.chartFilter) { state.chartFilter = state.filter; drawChart(); }
     } catch (error) {
       filterInput.classList.add('invalid');
       toast(error.message, 'error');
@@ -239,11 +242,11 @@ export async function render(root, { query }) {
     const tab = state.tab;
     try {
       if (tab === 'history') {
-        const data = await api('/charts/history');
+        const data = await api('/charts/history', { params: { filter: state.filter } });
         note(data, 'points', data.points.sequence.length);
         await historyChart(chartBox, data, { onPick: openTrial, logY: state.logY });
       } else if (tab === 'parallel') {
-        const data = await api('/charts/parallel');
+        const data = await api('/charts/parallel', { params: { filter: state.filter } });
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         await parallelChart(chartBox, data, { onSelect: (ids) => {
@@ -260,31 +263,31 @@ export async function render(root, { query }) {
       } else if (tab === 'curves') {
         const { ids, text } = await curveTrials();
         if (ids && !ids.length) { chartNote.textContent = text; mount(chartBox, h('p', { class: 'muted' }, 'No trial to draw.')); return; }
-        const data = await api('/charts/curves', { params: ids ? { trials: ids.join(',') } : { top: 20 } });
+        const data = await api('/charts/curves', { params: ids ? { trials: ids.join(',') } : { top: 20, filter: state.filter } });
         chartNote.textContent = text;
         await curvesChart(chartBox, data.curves);
       } else if (tab === 'durations') {
-        const data = await api('/charts/timeline');
+        const data = await api('/charts/timeline', { params: { filter: state.filter } });
         note(data, 'trials on the timeline', data.trial_id.length);
         if (data.total) await timelineChart(chartBox, data);
       } else if (tab === 'slice') {
-        const data = await api('/charts/slice');
+        const data = await api('/charts/slice', { params: { filter: state.filter } });
         data.parameters = withSpaceAxes(data.parameters);
         note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
       } else if (tab === 'contour') {
-        const data = await api('/charts/parallel');
+        const data = await api('/charts/parallel', { params: { filter: state.filter } });
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         drawContour(data);
       } else if (tab === 'edf') {
-        const data = await api('/charts/history', { params: { max_points: 100000 } });
+        const data = await api('/charts/history', { params: { max_points: 100000, filter: state.filter } });
         const values = data.points.value.filter((v) => typeof v === 'number' && Number.isFinite(v));
         chartNote.textContent = `Empirical distribution of the final value over ${values.length} finished trials: the share of trials at or below each value.`;
         if (values.length) await edfChart(chartBox, values, data.mode || state.mode);
         else mount(chartBox, h('p', { class: 'muted' }, 'No finished trial yet.'));
       } else if (tab === 'importance') {
-        const data = await api('/charts/importance');
+        const data = await api('/charts/importance', { params: { filter: state.filter } });
         chartNote.textContent = `Share of the final value's variance each parameter explains alone, over ${data.trials} trials.`;
         await importanceChart(chartBox, data);
       }
@@ -304,7 +307,8 @@ export async function render(root, { query }) {
   }
 
   function note(data, what, shown) {
-    chartNote.textContent = data.sampled ? `Showing ${shown} of ${data.total} ${what} (downsampled; the best are always kept).` : `${data.total} ${what}.`;
+    const scope = state.filter ? ` matching the filter “${state.filter}”` : '';
+    chartNote.textContent = data.sampled ? `Showing ${shown} of ${data.total} ${what}${scope} (downsampled; the best are always kept).` : `${data.total} ${what}${scope}.`;
   }
 
   function drawSlice(data) {

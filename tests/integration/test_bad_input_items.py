@@ -137,3 +137,63 @@ def test_ordinary_aliases_still_load(tmp_path: Path) -> None:
     space.write_text("a: &v {_type: choice, _value: [1, 2]}\nb: *v\n")
     assert load_search_space(space).to_nni() == {"a": {"_type": "choice", "_value": [1, 2]},
                                                  "b": {"_type": "choice", "_value": [1, 2]}}
+
+
+# == item 12: ports outside 0..65535 ========================================================================
+@pytest.mark.parametrize("port", ["70000", "-1", "65536"])
+@pytest.mark.parametrize("command", ["run", "create", "resume", "view"])
+def test_port_out_of_range(tmp_path: Path, home: Path, command: str, port: str) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text())
+    args = {"run": ["run", str(config)], "create": ["create", "--config", str(config)],
+            "resume": ["resume", "someexp"], "view": ["view", "someexp"]}[command]
+    assert_refused(invoke(home, *args, "--port", port), ["--port", port, "from 0 to 65535"], home)
+
+
+@pytest.mark.parametrize("port", [70000, -1, True])
+def test_port_out_of_range_python_api(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
+                                      port: Any) -> None:
+    from tunelab.base import InvalidInputError
+    from tunelab.cli._lifecycle import start_detached
+    from tunelab.config import load_config
+    from tunelab.experiment import Experiment
+    from tunelab.server import bind_socket
+
+    monkeypatch.setenv("TUNELAB_HOME", str(home))
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text())
+    cfg = load_config(config)
+    with pytest.raises(InvalidInputError, match="port must be an integer from 0 to 65535"):
+        bind_socket("127.0.0.1", port)
+    with pytest.raises(InvalidInputError, match="port must be an integer from 0 to 65535"):
+        start_detached(cfg, port=port)
+    with pytest.raises(InvalidInputError, match="port must be an integer from 0 to 65535"):
+        Experiment(cfg).start(port=port)
+    assert list(home.iterdir()) == []
+
+
+# == item 14: q-grids too fine to count and ranges whose width overflows ====================================
+OVERFLOWING = [
+    ("quniform q 5e-324", {"_type": "quniform", "_value": [0, 1, 5e-324]}, ["q=5e-324", "too small", "larger q"]),
+    ("qloguniform q tiny", {"_type": "qloguniform", "_value": [1, 1e300, 1e-300]}, ["q=1e-300", "too small"]),
+    ("qnormal q tiny", {"_type": "qnormal", "_value": [0, 1e10, 1e-300]}, ["q=1e-300", "too small"]),
+    ("uniform width inf", {"_type": "uniform", "_value": [-1e308, 1e308]}, ["too wide", "overflows", "1e+308"]),
+    ("quniform width inf", {"_type": "quniform", "_value": [-1e308, 1e308, 1]}, ["too wide", "overflows"]),
+    ("normal sigma huge", {"_type": "normal", "_value": [0, 1e308]}, ["too wide", "overflows"]),
+]
+
+
+@pytest.mark.parametrize(("spec", "needles"), [c[1:] for c in OVERFLOWING], ids=[c[0] for c in OVERFLOWING])
+def test_overflowing_numeric_range(tmp_path: Path, home: Path, spec: Any, needles: list[str]) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text(searchSpace={"x": spec}))
+    assert_refused(invoke(home, "run", str(config), "--port", "18599"), ["searchSpace.x", *needles], home)
+
+
+def test_fine_but_countable_q_grids_still_parse() -> None:
+    from tunelab.space import parse_search_space
+
+    space = parse_search_space({"a": {"_type": "quniform", "_value": [0, 1, 1e-12]},
+                                "b": {"_type": "uniform", "_value": [-1e307, 1e307]},
+                                "c": {"_type": "qnormal", "_value": [0, 1, 1e-9]}})
+    assert [p.name for p in space.parameters] == ["a", "b", "c"]

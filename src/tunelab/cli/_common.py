@@ -69,6 +69,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def port_option(value: int) -> int:
+    """Typer callback for every --port: 0..65535, refused with the value and the fix (exit 2)."""
+    from tunelab.base._ports import check_port
+
+    try:
+        return check_port(value)
+    except TunelabError as exc:
+        raise typer.BadParameter(exc.message.removeprefix("--port: ")) from None
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json_dumps(data, indent=2, default=str, ascii_only=True) + "\n")  # strict JSON, NaN as "NaN"
 

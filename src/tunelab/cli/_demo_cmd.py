@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tunelab.cli._common import app, console, handle_errors
+from tunelab.cli._common import app, console, handle_errors, port_option
 
 
 @app.command()
@@ -14,7 +14,7 @@ from tunelab.cli._common import app, console, handle_errors
 def demo(
     trials: Annotated[int, typer.Option("--trials", help="Tuned trials after the baseline.")] = 20,
     concurrency: Annotated[int, typer.Option("--concurrency", help="Trials at a time.")] = 2,
-    port: Annotated[int, typer.Option("--port", "-p", help="Port of the web UI.")] = 8080,
+    port: Annotated[int, typer.Option("--port", "-p", callback=port_option, help="Port of the web UI.")] = 8080,
     seed: Annotated[int | None, typer.Option("--seed", help="Tuner seed, for a reproducible run.")] = None,
 ) -> None:
     """Tune the seed tutorial's MLP on scikit-learn's digits with TPE and print baseline vs best."""

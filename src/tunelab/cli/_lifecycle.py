@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tunelab.base import TunelabError
-from tunelab.cli._common import app, console, err_console, handle_errors
+from tunelab.base._ports import check_port
+from tunelab.cli._common import app, console, err_console, handle_errors, port_option
 from tunelab.cli._launch import report_error, report_ready, spawn_manager
 from tunelab.manager._lock import ManagerInfo
 from tunelab.manager._mode import Mode
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from tunelab.config import ExperimentConfig
     from tunelab.manager import Session
 
-PortOpt = Annotated[int, typer.Option("--port", "-p", help="Port of the web UI and REST API.")]
+PortOpt = Annotated[int, typer.Option("--port", "-p", callback=port_option, help="Port of the web UI and REST API.")]
 HostOpt = Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs a token.")]
 TokenOpt = Annotated[str | None, typer.Option("--token", help="Access token (generated when binding beyond loopback).")]
 StorageOpt = Annotated[
@@ -151,6 +152,7 @@ def create(
 def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
                    experiment_id: str | None = None) -> ManagerInfo:
     """Hand the config to a detached ``tunelab _serve`` and return once its server listens."""
+    check_port(port)  # before spawning: the manager would only die "before it was ready"
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
         json.dump(cfg.to_dict(), handle)
         config_path = handle.name
@@ -221,7 +223,7 @@ def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str 
             raise
         status, worked = asyncio.run(_host_with_progress(session, sock, settings, quiet=False))
         raise typer.Exit(exit_code_for(status, any_worked=worked) if mode == Mode.RESUME else 0)
-    args = ["--mode", mode.value, "--id", experiment_id, "--port", str(port), "--host", host]
+    args = ["--mode", mode.value, "--id", experiment_id, "--port", str(check_port(port)), "--host", host]
     if token:
         args += ["--token", token]
     info = spawn_manager(args, experiments_root() / "_managers.log")

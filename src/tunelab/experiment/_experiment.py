@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import ConflictError, InvalidInputError, NotFoundError, TunelabError
+from tunelab.base._ports import check_port
 from tunelab.config import ExperimentConfig
 from tunelab.experiment._records import (
     TrialJob,
@@ -124,6 +125,7 @@ class Experiment:
         from tunelab.cli._lifecycle import start_detached
 
         _enable_default_logging()
+        check_port(port, "port")
         self.config.validate()
         info = start_detached(self.config, port=port, experiment_id=self.id)
         self._attach(info, run_mode)
@@ -293,7 +295,7 @@ class Experiment:
         from tunelab.manager import experiments_root, find_experiment_dir
 
         find_experiment_dir(self.id)  # NotFoundError with the list hint before spawning anything
-        args = ["--mode", mode, "--id", self.id, "--port", str(port), "--host", "127.0.0.1"]
+        args = ["--mode", mode, "--id", self.id, "--port", str(check_port(port, "port")), "--host", "127.0.0.1"]
         info = spawn_manager(args, experiments_root() / "_managers.log")
         self._attach(info, RunMode.Background)
         if self.config is None:

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from tunelab.base import InvalidInputError
+from tunelab.base._ports import check_port
 
 
 class PortInUseError(InvalidInputError):
@@ -19,6 +20,7 @@ class PortInUseError(InvalidInputError):
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind early, so a taken port fails before the experiment starts and says what to do."""
+    check_port(port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto is IPPROTO_TCP,
     # and without it Nagle holds the response body behind its headers until the client's delayed ACK

@@ -31,6 +31,11 @@ _ARITY: dict[str, int | None] = {
     "qlognormal": 3,
 }
 
+#: Most steps a q-grid may have: beyond 2**53 consecutive grid indices are no longer distinct floats.
+_MAX_GRID_STEPS = float(2**53)
+#: Multiples of sigma a normal's samples are allowed to reach without overflowing (they reach ~8.3).
+_NORMAL_REACH = 10.0
+
 _EXAMPLES: dict[str, str] = {
     "choice": '["a", "b"]',
     "randint": "[0, 10]",
@@ -249,6 +254,8 @@ def _parse_numeric(name: str, type_: str, numbers: list[float], path: str, value
                 f"{path}: {type_} needs sigma > 0, got sigma={value[1]!r} in {list(value)!r}; "
                 f"write e.g. [{mu}, 1.0]"
             )
+        # Samples reach about mu ± 8.3 sigma (the normal CDF of the largest u below 1).
+        _check_extent(path, type_, value, abs(mu) + _NORMAL_REACH * sigma, q, "|mu| + 10 sigma")
         return Numeric(name, type_, mu=mu, sigma=sigma, q=q, log=log, normal=True)
     low, high = numbers[0], numbers[1]
     if log and low <= 0:
@@ -261,4 +268,24 @@ def _parse_numeric(name: str, type_: str, numbers: list[float], path: str, value
             f"{path}: {type_} needs low < high, got {list(value)!r}; swap the bounds or use choice for a "
             "single value"
         )
+    _check_extent(path, type_, value, high - low, q, "high - low")
     return Numeric(name, type_, low=low, high=high, q=q, log=log)
+
+
+def _check_extent(path: str, type_: str, value: Any, extent: float, q: float | None, what: str) -> None:
+    """Refuse ranges whose width overflows to infinity and q-grids too fine to count.
+
+    ``[-1e308, 1e308]`` has an infinite width, so sampling gives inf/NaN; ``q = 5e-324`` makes the grid
+    index ``(high - low) / q`` infinite, which overflowed in the tuners and left the experiment in ERROR.
+    """
+    if not math.isfinite(extent):
+        raise SearchSpaceError(
+            f"{path}: {type_} range is too wide, {what} overflows to infinity for {list(value)!r}; "
+            "keep the values within about ±1e307"
+        )
+    if q is not None and not extent / q <= _MAX_GRID_STEPS:
+        raise SearchSpaceError(
+            f"{path}: {type_} q={value[2]!r} is too small for {list(value)!r}: the grid would have "
+            f"{extent / q:.3g} steps ({what} divided by q), more than {_MAX_GRID_STEPS:.3g}; use a larger q "
+            f"(or {type_.removeprefix('q')} without q for a continuous range)"
+        )

@@ -6,10 +6,11 @@ Field names are camelCase on purpose: code written against ``nni.experiment`` re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from tunelab.base import json_decode, json_loads
 
 
 @dataclass
@@ -63,6 +64,7 @@ def _ms(seconds: float | None) -> int | None:
 
 def trial_job(trial: Mapping[str, Any], trial_dir: str = "") -> TrialJob:
     """``TrialJob`` of one trial in the REST shape (``tunelab.manager.trial_json``)."""
+    trial = json_decode(dict(trial))  # NaN and infinities come back as floats, as in NNI's API
     trial_id = str(trial["id"])
     finals = []
     if trial.get("final_data") is not None or trial.get("final") is not None:
@@ -86,6 +88,7 @@ def trial_job(trial: Mapping[str, Any], trial_dir: str = "") -> TrialJob:
 
 def metric_data(trial: Mapping[str, Any]) -> list[TrialMetricData]:
     """Intermediate then final metrics of one trial in the REST detail shape (``GET /trials/{id}``)."""
+    trial = json_decode(dict(trial))
     trial_id, sequence = str(trial["id"]), int(trial["sequence"])
     out = [
         TrialMetricData(_ms(m.get("timestamp")) or 0, trial_id, sequence, "PERIODICAL", int(m["sequence"]),
@@ -99,5 +102,5 @@ def metric_data(trial: Mapping[str, Any]) -> list[TrialMetricData]:
 def trial_result(record: Mapping[str, Any]) -> TrialResult:
     """``TrialResult`` of one record of NNI's export JSON (its ``value`` is a JSON string)."""
     value = record["value"]
-    return TrialResult(dict(record["parameter"]), json.loads(value) if isinstance(value, str) else value,
-                       str(record["trialJobId"]))
+    return TrialResult(json_decode(dict(record["parameter"])),
+                       json_loads(value) if isinstance(value, str) else json_decode(value), str(record["trialJobId"]))

@@ -441,3 +441,21 @@ def test_the_charts_follow_the_tables_filter(live: LiveExperiment, page: Any) ->
     assert len(option["series"][0]["data"]) == len(succeeded)
     assert all(point[0] > 0.3 for point in option["series"][0]["data"])
     assert live.api.get("/charts/parallel", params={"filter": "status:NOPE"}).status_code == 422
+
+
+def test_the_experiments_page_filters_and_sorts_and_keeps_both_in_the_address(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    page.goto(f"{live.url}#/experiments")
+    rows = page.locator("[data-testid=experiments-table] tbody tr")
+    rows.first.wait_for()
+    page.get_by_test_id("experiments-filter").fill("no-such-experiment")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=experiments-table] tbody tr').length === 0")
+    page.get_by_test_id("experiments-filter").fill(live.experiment_id.upper())
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=experiments-table] tbody tr').length === 1")
+    page.locator("th[data-col=trials] button").click()
+    assert "▲" in page.locator("th[data-col=trials]").text_content()
+    page.reload()
+    rows.first.wait_for()
+    assert page.get_by_test_id("experiments-filter").input_value() == live.experiment_id.upper()
+    assert "▲" in page.locator("th[data-col=trials]").text_content()
+    assert rows.first.get_attribute("data-experiment") == live.experiment_id

@@ -197,3 +197,48 @@ def test_fine_but_countable_q_grids_still_parse() -> None:
                                 "b": {"_type": "uniform", "_value": [-1e307, 1e307]},
                                 "c": {"_type": "qnormal", "_value": [0, 1, 1e-9]}})
     assert [p.name for p in space.parameters] == ["a", "b", "c"]
+
+
+# == item 13: export --filename into a missing folder or onto a directory ====================================
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """TUNELAB_HOME holding one finished one-trial experiment, ``done``."""
+    from tests.reliability.harness import free_port
+
+    from tunelab.cli._lifecycle import run_foreground
+    from tunelab.config import load_config
+
+    root = tmp_path_factory.mktemp("finished")
+    home = root / "home"
+    (root / "trial.py").write_text("import tunelab.trial_api as api\napi.get_next_parameter()\n"
+                                   "api.report_final_result(1.0)\n")
+    config = root / "config.yml"
+    config.write_text(_config_text(trialCommand="python3 trial.py", experimentWorkingDirectory=str(home)))
+    status = run_foreground(load_config(config), port=free_port(), experiment_id="done", quiet=True)
+    assert status.value == "DONE"
+    return home
+
+
+def _tree(path: Path) -> list[tuple[str, int]]:
+    return sorted((str(p.relative_to(path)), p.stat().st_size) for p in path.rglob("*") if p.is_file()
+                  and not p.name.endswith(("-wal", "-shm")))
+
+
+@pytest.mark.parametrize("target", ["missing folder", "a directory", "under a file"])
+def test_export_filename_unwritable(finished: Path, tmp_path: Path, target: str) -> None:
+    (tmp_path / "file.txt").write_text("keep")
+    path = {"missing folder": tmp_path / "nope" / "out.json", "a directory": tmp_path,
+            "under a file": tmp_path / "file.txt" / "out.json"}[target]
+    needle = {"missing folder": "does not exist", "a directory": "is a directory",
+              "under a file": "does not exist"}[target]
+    before = _tree(finished)
+    result = invoke(finished, "export", "done", "--filename", str(path))
+    assert_refused(result, ["--filename", needle])
+    assert _tree(finished) == before
+    assert (tmp_path / "file.txt").read_text() == "keep"
+
+
+def test_export_filename_writes(finished: Path, tmp_path: Path) -> None:
+    result = invoke(finished, "export", "done", "--filename", str(tmp_path / "out.json"))
+    assert result.exit_code == 0, result.output
+    assert '"parameter"' in (tmp_path / "out.json").read_text()

@@ -211,6 +211,8 @@ def export(
     """Export trial results in NNI's JSON or CSV shape."""
     if type_ not in ("json", "csv"):
         raise InvalidInputError(f"--type: must be json or csv, got {type_!r}")
+    if filename is not None:
+        _check_output_file(filename)  # before the export: a wrong path fails at once, with the fix
     backend = connect(resolve_experiment_id(experiment_id))
     try:
         data = backend.export(type_, intermediate)
@@ -218,7 +220,11 @@ def export(
         backend.close()
     text = data if isinstance(data, str) else json_dumps(data, indent=2, ascii_only=True)  # strict JSON, docs/json.md
     if filename is not None:
-        filename.write_text(text, encoding="utf-8")
+        try:
+            filename.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"--filename: cannot write {str(filename)!r} ({exc.strerror}); "
+                                    "choose a writable file path") from None
         console.print(f"exported to {filename}")
     else:
         typer.echo(text, nl=not text.endswith("\n"))
@@ -273,6 +279,17 @@ def update(
     console.print(f"updated {field} of {experiment_id}")
     for warning in answer.get("warnings", []) if isinstance(answer, dict) else []:
         err_console.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+def _check_output_file(path: Path) -> None:
+    """A file path ``export`` can write: its folder exists and it is not itself a folder."""
+    if path.is_dir():
+        raise InvalidInputError(f"--filename: {str(path)!r} is a directory; give a file path inside it, "
+                                f"e.g. {str(path / 'export.json')!r}")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise InvalidInputError(f"--filename: the folder {str(parent)!r} does not exist; create it first "
+                                f"(mkdir -p {parent}) or choose another path")
 
 
 def _update_value(what: str, value: str) -> Any:

@@ -459,3 +459,16 @@ def test_the_experiments_page_filters_and_sorts_and_keeps_both_in_the_address(li
     assert page.get_by_test_id("experiments-filter").input_value() == live.experiment_id.upper()
     assert "▲" in page.locator("th[data-col=trials]").text_content()
     assert rows.first.get_attribute("data-experiment") == live.experiment_id
+
+
+def test_a_note_on_the_experiment_is_stored_and_shown(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    page.goto(live.url)
+    page.get_by_test_id("best-value").wait_for()
+    page.get_by_test_id("experiment-note").fill("Baseline sweep before the LR schedule change")
+    page.get_by_test_id("save-experiment-note").click()
+    live.wait_for(lambda: live.api.get("/experiment").json()["note"].startswith("Baseline sweep"), "the note")
+    assert live.api.get("/experiment").json()["config"]["trialConcurrency"] >= 1  # nothing else changed
+    page.reload()
+    page.get_by_test_id("best-value").wait_for()
+    assert page.get_by_test_id("experiment-note").input_value() == "Baseline sweep before the LR schedule change"

@@ -51,7 +51,13 @@ from tunelab.trial_api._metric import final_problem
 from tunelab.tuners import History, Observation, Tuner
 
 _log = logging.getLogger(__name__)
-MAX_NOTE_CHARS = 10_000  # a trial note is a remark, not a document
+MAX_NOTE_CHARS = 10_000  # a note is a remark, not a document
+
+
+def _check_note(note: object) -> None:
+    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+        raise InvalidInputError(f"note: must be text of at most {MAX_NOTE_CHARS} characters, "
+                                f"got {len(note) if isinstance(note, str) else type(note).__name__}")
 KILL_GRACE_S = 5.0
 
 
@@ -240,14 +246,20 @@ class ExperimentManager:
     def set_trial_note(self, trial_id: str, note: str) -> Trial:
         """Store the user's note on a trial (shown in the UI, matched by the filter's free text)."""
         self._require_writable()
-        if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
-            raise InvalidInputError(f"note: must be text of at most {MAX_NOTE_CHARS} characters, "
-                                    f"got {len(note) if isinstance(note, str) else type(note).__name__}")
+        _check_note(note)
         trial = self.store.get_trial(trial_id)
         self.store.update_trial(trial_id, extra={**trial.extra, "note": note})
         trial = self.store.get_trial(trial_id)
         self._publish_trial(trial)
         return trial
+
+    def set_experiment_note(self, note: str) -> None:
+        """Store the user's note on the experiment (shown on the overview)."""
+        self._require_writable()
+        _check_note(note)
+        record = self.store.get_experiment()
+        self.store.update_experiment(extra={**record.extra, "note": note})
+        self.feed.publish({"type": "experiment", "status": self.status.value, "error": None})
 
     async def kill_trial(self, trial_id: str) -> Trial:
         """Cancel a waiting trial or kill a running one (USER_CANCELED)."""

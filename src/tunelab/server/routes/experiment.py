@@ -80,6 +80,7 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
         "best": trial_json(best) if best is not None else None,
         "baseline": trial_json(baseline) if baseline is not None else None,
         "experiment_dir": str(context.experiment_dir),
+        "note": _note(record),
         "server_time": time.time(),
     }
 
@@ -125,6 +126,19 @@ async def update_experiment(update: ExperimentUpdate, context: AppContext = Depe
     if update.maxExperimentDuration is not None:
         manager.update_max_duration(update.maxExperimentDuration)
     return {**experiment_json(context), **({"warnings": warnings} if warnings else {})}
+
+
+class ExperimentNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str
+
+
+@router.put("/experiment/note")
+async def set_experiment_note(body: ExperimentNote, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Replace the user's note on the experiment (empty text clears it)."""
+    context.live().set_experiment_note(body.note)
+    return experiment_json(context)
 
 
 @router.post("/experiment/stop")
@@ -176,3 +190,8 @@ def list_experiments(context: AppContext = Depends(get_context)) -> list[dict[st
             )
         result.append(entry)
     return result
+
+
+def _note(record: ExperimentRecord) -> str:
+    note = record.extra.get("note", "") if record.extra else ""
+    return note if isinstance(note, str) else ""

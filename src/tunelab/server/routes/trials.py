@@ -95,7 +95,7 @@ class TrialNote(BaseModel):
 
 
 @router.put("/trials/{trial_id}/note")
-def set_trial_note(trial_id: str, body: TrialNote, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+async def set_trial_note(trial_id: str, body: TrialNote, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Replace the user's note on a trial (empty text clears it)."""
     return trial_json(context.live().set_trial_note(trial_id, body.note))
 

@@ -12,11 +12,22 @@ export async function render(root) {
   const body = h('div', { class: 'overview' });
   const chartBox = h('div', { class: 'chart', 'data-testid': 'history-chart' });
   const topBox = h('div');
-  mount(root, body);
+  // The note lives outside the re-rendered body: live updates redraw the body, and must not wipe what
+  // the user is typing.
+  const noteText = h('textarea', { rows: 2, 'data-testid': 'experiment-note', 'aria-label': 'note on this experiment', placeholder: 'Your note on this experiment' });
+  const noteStatus = h('span', { class: 'muted small' });
+  const saveButton = h('button', { type: 'submit', 'data-testid': 'save-experiment-note', 'data-action': '' }, 'Save note');
+  const noteForm = h('form', { class: 'note-form', onsubmit: async (event) => {
+    event.preventDefault();
+    try { await api('/experiment/note', { method: 'PUT', body: { note: noteText.value } }); noteStatus.textContent = 'Saved.'; } catch (error) { toast(error.message, 'error'); }
+  } }, noteText, h('div', { class: 'row' }, saveButton, noteStatus));
+  mount(root, body, h('section', {}, h('h2', {}, 'Note'), noteForm));
 
   // Paint the overview as soon as /experiment answers; the top-N table follows in a second request.
   async function load() {
     state.exp = await api('/experiment');
+    if (document.activeElement !== noteText) noteText.value = state.exp.note || '';
+    noteText.disabled = saveButton.disabled = state.exp.read_only;
     draw();
     markReady('overview');
     const order = state.exp.optimize_mode === 'maximize' ? 'desc' : 'asc';

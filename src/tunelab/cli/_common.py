@@ -8,14 +8,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from tunelab.base import ConflictError, NotFoundError, TunelabError, json_dumps
+from tunelab.cli._safe import SafeConsole, safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console()
-err_console = Console(stderr=True)
+# Every string printed through these has its control characters made visible (see _safe); user values put
+# into markup go through safe() as well.
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 app = typer.Typer(
     name="tunelab",
@@ -62,7 +64,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except TunelabError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True,
+            err_console.print(f"[bold red]error:[/] {safe(exc.message, newlines=True)}", highlight=False,
                               soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
@@ -102,11 +104,12 @@ def resolve_experiment_id(experiment_id: str | None) -> str:
 
 
 def fmt_value(value: Any) -> str:
+    """A value for a table cell or a markup template (a string is passed through :func:`safe`)."""
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return safe(value)
 
 
 def fmt_duration(seconds: float | None) -> str:

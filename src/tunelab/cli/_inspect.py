@@ -22,6 +22,7 @@ from tunelab.cli._common import (
     handle_errors,
     print_json,
     resolve_experiment_id,
+    safe,
     trial_app,
 )
 from tunelab.manager import experiments_root, find_experiment_dir, read_info
@@ -65,13 +66,13 @@ def list_experiments(
         print_json(rows)
         return
     if not rows:
-        console.print("No experiments running." if not all_ else f"No experiments under {root}.")
+        console.print("No experiments running." if not all_ else f"No experiments under {safe(root)}.")
         return
     table = Table("id", "name", "status", "trials", "failed", "best", "url")
     for row in rows:
         failed = f"[red]{row['failed']}[/]" if row["failed"] else "0"
-        table.add_row(row["id"], fmt_value(row["name"]), row["status"], str(row["trials"]), failed,
-                      fmt_value(row["best"]), row["url"] or "-")
+        table.add_row(safe(row["id"]), fmt_value(row["name"]), safe(row["status"]), str(row["trials"]), failed,
+                      fmt_value(row["best"]), safe(row["url"] or "-"))
     console.print(table)
     for row in rows:
         if row["hint"]:
@@ -100,11 +101,12 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json({**data, "manager_running": backend.live, "hint": hint, "importance": importance})
         return
-    console.print(f"[bold]{data['id']}[/] {data.get('name') or ''}  status: [bold]{data['status']}[/]")
+    console.print(f"[bold]{safe(data['id'])}[/] {safe(data.get('name') or '')}  "
+                  f"status: [bold]{safe(data['status'])}[/]", highlight=False)
     if hint:
-        console.print(f"[yellow]{hint}[/]", highlight=False)
+        console.print(f"[yellow]{safe(hint)}[/]", highlight=False)
     if data.get("error"):
-        console.print(f"[red]error:[/] {data['error']}", markup=True, highlight=False)
+        console.print(f"[red]error:[/] {safe(data['error'], newlines=True)}", markup=True, highlight=False)
     counts = ", ".join(f"{k.lower()} {v}" for k, v in data["counts"].items() if v)
     console.print(f"trials: {counts or 'none'}   elapsed: {fmt_duration(data.get('elapsed'))}")
     _print_failures(data)
@@ -128,7 +130,7 @@ def _print_failures(data: dict[str, Any]) -> None:
         return
     finished = sum(n for state, n in data["counts"].items() if state not in ("WAITING", "RUNNING"))
     head, command = summary.lines(finished)
-    console.print(f"[yellow]failures:[/] {head}", highlight=False, soft_wrap=True)
+    console.print(f"[yellow]failures:[/] {safe(head, newlines=True)}", highlight=False, soft_wrap=True)
     console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -161,8 +163,9 @@ def trial_ls(
         return
     table = Table("#", "id", "status", "final", "duration", "parameters")
     for trial in trials:
-        table.add_row(str(trial["sequence"]), trial["id"], trial["status"], fmt_value(trial["final"]),
-                      fmt_duration(trial["duration"]), json.dumps(json_encode(trial["parameters"], default=str)))
+        table.add_row(str(trial["sequence"]), safe(trial["id"]), safe(trial["status"]), fmt_value(trial["final"]),
+                      fmt_duration(trial["duration"]),
+                      safe(json.dumps(json_encode(trial["parameters"], default=str))))
     console.print(table)
 
 
@@ -182,7 +185,7 @@ def trial_kill(
         trial = backend.request("POST", f"/trials/{trial_id}/kill")
     finally:
         backend.close()
-    console.print(f"trial {trial['id']}: {trial['status']}")
+    console.print(f"trial {safe(trial['id'])}: {safe(trial['status'])}")
 
 
 @app.command()
@@ -225,7 +228,7 @@ def export(
         except OSError as exc:
             raise InvalidInputError(f"--filename: cannot write {str(filename)!r} ({exc.strerror}); "
                                     "choose a writable file path") from None
-        console.print(f"exported to {filename}")
+        console.print(f"exported to {safe(filename)}")
     else:
         typer.echo(text, nl=not text.endswith("\n"))
 
@@ -276,7 +279,7 @@ def update(
         answer = backend.request("PATCH", "/experiment", json=body)
     finally:
         backend.close()
-    console.print(f"updated {field} of {experiment_id}")
+    console.print(f"updated {field} of {safe(experiment_id)}")
     for warning in answer.get("warnings", []) if isinstance(answer, dict) else []:
         err_console.print(f"warning: {warning}", markup=False, highlight=False)
 
@@ -326,7 +329,7 @@ def stop(
             backend.stop()
         finally:
             backend.close()
-        console.print(f"stopped {exp_id}")
+        console.print(f"stopped {safe(exp_id)}")
 
 
 @app.command()
@@ -342,7 +345,7 @@ def delete(
     if not yes and not typer.confirm(f"Delete {exp_dir} and everything in it?"):
         raise typer.Exit(1)
     shutil.rmtree(exp_dir)
-    console.print(f"deleted {experiment_id}")
+    console.print(f"deleted {safe(experiment_id)}")
 
 
 def _live(experiment_id: str) -> LiveBackend:

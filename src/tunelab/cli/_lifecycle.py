@@ -13,7 +13,7 @@ import typer
 
 from tunelab.base import TunelabError
 from tunelab.base._ports import check_port
-from tunelab.cli._common import app, console, err_console, handle_errors, port_option
+from tunelab.cli._common import app, console, err_console, handle_errors, port_option, safe
 from tunelab.cli._launch import report_error, report_ready, spawn_manager
 from tunelab.manager._lock import ManagerInfo
 from tunelab.manager._mode import Mode
@@ -171,15 +171,15 @@ def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
 def _print_started(info: ManagerInfo, experiment_id: str | None = None, *, runs_trials: bool = True) -> None:
     exp = experiment_id or info.experiment_id
     url = info.url + (f"?token={info.token}" if info.token else "")
-    console.print(f"[green]Experiment started[/]: {exp or ''}")
-    console.print(f"Web UI: {url}")
+    console.print(f"[green]Experiment started[/]: {safe(exp or '')}")
+    console.print(f"Web UI: {safe(url)}")
     from tunelab.manager._interpreter import interpreter_note
 
     note = interpreter_note() if runs_trials else None
     if note:
         console.print(note, markup=False, highlight=False)
     if exp:
-        console.print(f"Stop it with: tunelab stop {exp}")
+        console.print(f"Stop it with: tunelab stop {safe(exp)}")
 
 
 @app.command()

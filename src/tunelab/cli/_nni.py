@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tunelab.base import ConflictError
-from tunelab.cli._common import app, console, err_console, handle_errors, resolve_experiment_id
+from tunelab.cli._common import app, console, err_console, handle_errors, resolve_experiment_id, safe
 from tunelab.trial import Trial
 
 
@@ -30,9 +30,9 @@ def import_nni(
 
     summary = import_nni_experiment(path, experiment_id=experiment_id, code_dir=code_dir, copy_logs=not no_logs)
     for warning in summary.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
-    console.print(f"[green]Imported[/] NNI experiment as [bold]{summary.experiment_id}[/]: "
-                  f"{summary.trials} trials, {summary.metrics} metrics ({summary.experiment_dir})")
+        err_console.print(f"[yellow]warning:[/] {safe(warning, newlines=True)}", markup=True, highlight=False)
+    console.print(f"[green]Imported[/] NNI experiment as [bold]{safe(summary.experiment_id)}[/]: "
+                  f"{summary.trials} trials, {summary.metrics} metrics ({safe(summary.experiment_dir)})")
     console.print(f"Look at it: tunelab view {summary.experiment_id}   Continue it: "
                   f"tunelab resume {summary.experiment_id}")
 
@@ -64,7 +64,7 @@ def import_results(
         trials, outside = _import_into(exp_id, exp_dir, filename)
     finally:
         lock.release()
-    console.print(f"[green]Imported[/] {len(trials)} results into {exp_id} as IMPORTED trials")
+    console.print(f"[green]Imported[/] {len(trials)} results into {safe(exp_id)} as IMPORTED trials")
     if outside:
         err_console.print(f"[yellow]warning:[/] {outside} imported parameter sets lie outside the search "
                           "space; tuners may ignore them", markup=True, highlight=False)
@@ -115,7 +115,7 @@ def save(
                                   force=force)
     finally:
         lock.release()
-    console.print(f"[green]Saved[/] {experiment_id} to {archive}")
+    console.print(f"[green]Saved[/] {safe(experiment_id)} to {safe(archive)}")
 
 
 @app.command("load")
@@ -129,5 +129,5 @@ def load(
     from tunelab.compat import load_experiment
 
     exp_id, code = load_experiment(path, code_dir=code_dir)
-    console.print(f"[green]Loaded[/] experiment {exp_id}" + (f" (trial code in {code})" if code else ""))
+    console.print(f"[green]Loaded[/] experiment {safe(exp_id)}" + (f" (trial code in {safe(code)})" if code else ""))
     console.print(f"Look at it: tunelab view {exp_id}   Continue it: tunelab resume {exp_id}")

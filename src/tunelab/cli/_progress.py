@@ -9,6 +9,7 @@ import contextlib
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tunelab.cli._safe import safe
 from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
 from tunelab.manager._failures import WORKED_STATES, summarize_failures
 from tunelab.manager._interpreter import interpreter_note
@@ -32,7 +33,7 @@ class ProgressView:
 
     def announce(self, info: ManagerInfo) -> None:
         url = info.url + (f"?token={info.token}" if info.token else "")
-        self._console.print(f"Experiment [bold]{info.experiment_id}[/] - web UI: {url}")
+        self._console.print(f"Experiment [bold]{safe(info.experiment_id)}[/] - web UI: {safe(url)}")
         note = interpreter_note()
         if note and self._session.manager is not None:
             self._console.print(note, markup=False, highlight=False)
@@ -71,7 +72,8 @@ class ProgressView:
         if manager is not None and manager.status.value == "ERROR":
             error = store.get_experiment().error
             if error:
-                self._console.print(f"[bold red]experiment ERROR:[/] {error}", highlight=False, soft_wrap=True)
+                self._console.print(f"[bold red]experiment ERROR:[/] {safe(error, newlines=True)}", highlight=False,
+                                    soft_wrap=True)
         if not counts.get(TrialState.FAILED):
             if not self.any_worked:
                 self._console.print("[yellow]no trial succeeded[/]")
@@ -82,7 +84,7 @@ class ProgressView:
         finished = sum(n for state, n in counts.items() if state.is_finished)
         head, command = summary.lines(finished)
         prefix = "" if self.any_worked else "no trial succeeded: "
-        self._console.print(f"[yellow]{prefix}{head}[/]", highlight=False, soft_wrap=True)
+        self._console.print(f"[yellow]{prefix}{safe(head, newlines=True)}[/]", highlight=False, soft_wrap=True)
         self._console.print(command, markup=False, highlight=False, soft_wrap=True)
 
     def _total(self) -> int | None:

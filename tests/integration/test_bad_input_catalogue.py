@@ -221,6 +221,9 @@ REST: list[tuple[str, str, str, Any, int]] = [
     ("offset beyond int64", "GET", "/api/v1/trials?offset=99999999999999999999", None, 422),  # was a 500
     ("filter bad status", "GET", "/api/v1/trials?filter=status:bogus", None, 422),
     ("filter bad number", "GET", "/api/v1/trials?filter=final>abc", None, 422),
+    ("filter NUL", "GET", "/api/v1/trials?filter=a%00%3D1", None, 422),  # was a 500 naming the database
+    ("sort NUL", "GET", "/api/v1/trials?sort=params.a%00", None, 422),
+    ("text NUL", "GET", "/api/v1/trials?filter=%00", None, 422),
     ("log name", "GET", "/api/v1/trials/ZZZZZ/logs/passwd", None, 422),
     ("unknown route", "GET", "/api/v1/nothing-here", None, 404),
     ("wrong method", "DELETE", "/api/v1/experiment", None, 405),
@@ -240,6 +243,8 @@ def test_bad_rest_request(live: Live, method: str, path: str, body: Any, status:
     assert error["status"] == status
     assert error["message"]
     assert "Traceback" not in response.text
+    assert "tunelab.db" not in response.text  # no internal paths
+    assert str(live.lab.home) not in response.text
     assert live.stored() == before
 
 

@@ -14,6 +14,8 @@ separated by spaces (spaces around an operator are allowed: ``lr > 0.01``); all 
                                ended_at, intermediate_count, latest_intermediate, attempt
 ``metric.loss<0.2``            a key of dict final results
 ``params.final>1``             a parameter whose name clashes with a built-in column
+```a.b`=1`` ```x y`>2``        a name in backquotes is one literal parameter name (dots, spaces,
+                               operators and built-in names included): ``model.`a.b`=1``
 ``word`` ``"two words"``       free text: id, status, message, note or a parameter value contains it
 =============================  ===============================================================
 
@@ -36,6 +38,7 @@ from tunelab.storage._query import (
     Scalar,
     TrialQuery,
     check_field,
+    check_no_control,
 )
 from tunelab.storage._query_py import NUMBER_RE
 from tunelab.trial import TrialState
@@ -61,6 +64,7 @@ def parse_filter(text: str, **options: Any) -> TrialQuery:
     Raises :class:`InvalidInputError` naming the offending token and the fix.
     """
     parsed = _Parsed()
+    check_no_control(text, "filter")
     tokens = _lex(text)
     i = 0
     while i < len(tokens):
@@ -121,6 +125,13 @@ def _lex(text: str) -> list[_Token]:
                 and text[end] not in _STOP
                 and not text.startswith("!=", end)
             ):
+                if text[end] == "`":  # a backquoted name may hold dots, spaces and operators
+                    close = text.find("`", end + 1)
+                    if close < 0:
+                        raise InvalidInputError(
+                            f"filter {text!r}: backquote at position {end} is not closed; close it or remove it"
+                        )
+                    end = close
                 end += 1
             tokens.append(_Token(text[i:end]))
             i = end
@@ -149,7 +160,9 @@ class _Parsed:
             self._add_status(operator, value)
             return
         target, name = self.parameters, key
-        if key in NUMERIC_FIELDS:
+        if key.startswith("`"):
+            pass  # a backquoted name is always a parameter: `final`>1, `a.b`=1
+        elif key in NUMERIC_FIELDS:
             target = self.fields
         elif key.startswith(PARAM_PREFIX):
             name = key[len(PARAM_PREFIX) :]

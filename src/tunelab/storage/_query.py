@@ -75,9 +75,14 @@ class Condition:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "op", Op(self.op))
-        if not self.key or '"' in self.key or any(not part for part in self.key.split(".")):
+        check_no_control(self.key, "filter key")
+        for value in (*self.values(), self.upper):
+            if isinstance(value, str):
+                check_no_control(value, f"filter {self.key} value")
+        if '"' in self.key or any(not part for part in key_path(self.key)):
             raise InvalidInputError(
-                f"filter key {self.key!r}: use a name or a dotted path such as model.dropout, without quotes"
+                f"filter key {self.key!r}: use a name or a dotted path such as model.dropout, without double "
+                "quotes; put a name holding dots in backquotes, e.g. `a.b`"
             )
         if self.op is Op.IN:
             if not isinstance(self.value, tuple) or not self.value:
@@ -96,10 +101,46 @@ class Condition:
 
     @property
     def path(self) -> tuple[str, ...]:
-        return tuple(self.key.split("."))
+        return key_path(self.key)
 
     def values(self) -> tuple[Scalar, ...]:
         return self.value if isinstance(self.value, tuple) else (self.value,)
+
+
+def key_path(key: str) -> tuple[str, ...]:
+    """The parts of a dotted key; a part in backquotes is taken literally: ``model.`a.b``` is
+    ``("model", "a.b")``. Raises InvalidInputError for an unclosed backquote."""
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(key):
+        char = key[i]
+        if char == "`":
+            end = key.find("`", i + 1)
+            if end < 0:
+                raise InvalidInputError(f"filter key {key!r}: backquote at position {i} is not closed; close it")
+            current.append(key[i + 1 : end])
+            i = end + 1
+        elif char == ".":
+            parts.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(char)
+            i += 1
+    parts.append("".join(current))
+    return tuple(parts)
+
+
+def check_no_control(text: str, what: str) -> None:
+    """Refuse NUL and other control characters (SQLite and JSON paths cannot hold them; the REST API
+    answered 500 with the database path)."""
+    bad = next((c for c in text if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise InvalidInputError(
+            f"{what} {text!r:.80}: holds the control character {bad!r}; remove it (filters and sort keys are "
+            "plain text)"
+        )
 
 
 def _same_kind(a: object, b: object) -> bool:
@@ -132,6 +173,8 @@ class TrialQuery:
     def __post_init__(self) -> None:
         object.__setattr__(self, "statuses", tuple(TrialState(s) for s in self.statuses))
         object.__setattr__(self, "text", tuple(t for t in self.text if t))
+        for term in self.text:
+            check_no_control(term, "filter text")
         for condition in self.fields:
             check_field(condition)
         check_sort_key(self.sort)
@@ -154,6 +197,7 @@ def check_field(condition: Condition) -> None:
 
 
 def check_sort_key(sort: str) -> None:
+    check_no_control(sort, "sort key")
     if sort in SORT_FIELDS:
         return
     for prefix in (PARAM_PREFIX, METRIC_PREFIX):

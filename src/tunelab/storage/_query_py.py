@@ -19,6 +19,7 @@ from tunelab.storage._query import (
     Op,
     TrialPage,
     TrialQuery,
+    key_path,
     kind_of,
 )
 from tunelab.trial import Trial
@@ -142,10 +143,10 @@ def sort_trials(trials: Sequence[Trial], sort: str, *, descending: bool) -> list
 
 def _sort_key(sort: str) -> Callable[[Trial], Any]:
     if sort.startswith(PARAM_PREFIX):
-        path = tuple(sort[len(PARAM_PREFIX) :].split("."))
+        path = key_path(sort[len(PARAM_PREFIX) :])
         return lambda t: _json_sort_key(_json_at(t.parameters, path))
     if sort.startswith(METRIC_PREFIX):
-        path = tuple(sort[len(METRIC_PREFIX) :].split("."))
+        path = key_path(sort[len(METRIC_PREFIX) :])
         return lambda t: _json_sort_key(_json_at(t.final_data, path))
     if sort == "status":
         return lambda t: t.status.value

@@ -15,6 +15,7 @@ from tunelab.storage._query import (
     Condition,
     Op,
     TrialQuery,
+    key_path,
     kind_of,
 )
 from tunelab.storage._query_py import NUMBER_RE, ascii_lower
@@ -263,9 +264,9 @@ def _order_by(dialect: Dialect, query: TrialQuery) -> Sql:
     sort = query.sort
     keys: list[Sql]
     if sort.startswith(PARAM_PREFIX):
-        keys = dialect.sort_keys("trials.parameters", tuple(sort[len(PARAM_PREFIX) :].split(".")))
+        keys = dialect.sort_keys("trials.parameters", key_path(sort[len(PARAM_PREFIX) :]))
     elif sort.startswith(METRIC_PREFIX):
-        keys = dialect.sort_keys("trials.final_data", tuple(sort[len(METRIC_PREFIX) :].split(".")))
+        keys = dialect.sort_keys("trials.final_data", key_path(sort[len(METRIC_PREFIX) :]))
     elif sort in ("id", "status"):
         keys = [(dialect.collate(f"trials.{sort}"), [])]
     else:

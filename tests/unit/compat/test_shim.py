@@ -144,3 +144,15 @@ def test_shim_import_is_light(tmp_path: Path, name: str) -> None:
     # trial_api and the JSON codec of tunelab.base (stdlib-only), nothing else of tunelab
     light = ("tunelab.trial_api", "tunelab.base._json")
     assert not [m for m in loaded if not m.startswith(light) and m != "tunelab.base"], loaded
+
+
+def test_a_plain_nni_folder_beside_the_trial_does_not_hide_the_shim(tmp_path: Path) -> None:
+    # A folder named `nni/` without __init__.py is a namespace portion, not a real NNI: the shim serves.
+    (tmp_path / "nni").mkdir()
+    (tmp_path / "nni" / "notes.txt").write_text("user files")
+    env = {k: v for k, v in _trial_env(tmp_path).items() if k != "TUNELAB_NNI_SHIM"}
+    result = _run("import nni; print(nni.get_trial_id(), nni.__file__)", tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    trial_id, nni_file = result.stdout.split()
+    assert trial_id == "AbCd1"
+    assert Path(nni_file).is_relative_to(SHIM_DIR)

@@ -31,7 +31,11 @@ def _real_nni_spec() -> ModuleSpec | None:
     from importlib.machinery import PathFinder
 
     path = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _SHIM_ROOT]
-    return PathFinder.find_spec(__name__, path)
+    spec = PathFinder.find_spec(__name__, path)
+    if spec is None or spec.loader is None:
+        # A namespace portion (a plain `nni/` folder beside the trial, no __init__.py) is not NNI.
+        return None
+    return spec
 
 
 def _load_real_nni(spec: ModuleSpec) -> None:

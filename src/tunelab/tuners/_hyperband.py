@@ -150,7 +150,7 @@ def _budget_value(budget: float) -> float | int:
 class HyperbandTuner(_SuccessiveHalving):
     """``Hyperband`` with NNI's class args: ``optimize_mode`` ('maximize'), ``R`` (60, the largest
     budget), ``eta`` (3), ``exec_mode`` ('parallelism' or 'serial'), ``seed``. Budgets are
-    ``R * eta^(i - s)`` rounded up to integers as the trial reads them from ``TRIAL_BUDGET``."""
+    ``R * eta^(i - s)`` rounded down to integers (as NNI) as the trial reads them from ``TRIAL_BUDGET``."""
 
     def __init__(
         self,
@@ -171,7 +171,8 @@ class HyperbandTuner(_SuccessiveHalving):
         return math.floor(math.log(self.R) / math.log(self.eta) + 1e-9)
 
     def budgets(self, s: int) -> list[float]:
-        return [float(math.ceil(self.R * self.eta ** (i - s) - 1e-9)) for i in range(s + 1)]
+        # NNI rounds down: floor(R / eta**s * eta**i) (hyperband_advisor.Bracket.get_n_r)
+        return [float(math.floor(self.R / self.eta**s * self.eta**i + 1e-9)) for i in range(s + 1)]
 
 
 class BohbTuner(_SuccessiveHalving):

@@ -139,6 +139,15 @@ def test_hyperband_brackets_promote_the_best_with_larger_budgets() -> None:
     assert strip == [{k: v for k, v in first[i].items() if k != TRIAL_BUDGET} for i in (8, 7, 6)]
 
 
+def test_hyperband_budgets_round_down_as_nni() -> None:
+    # NNI 3.0: r = R / eta**s, rung i gets floor(r * eta**i) (mnist-advisor config_hyperband.yml: R=100, eta=3).
+    tuner = HyperbandTuner(parse_search_space(QUAD), R=100, eta=3, seed=0)
+    assert tuner.s_max == 4
+    assert tuner.budgets(4) == [1, 3, 11, 33, 100]
+    assert tuner.budgets(1) == [33, 100]
+    assert tuner.suggest(History())[TRIAL_BUDGET] == 1
+
+
 def test_bohb_budgets_and_model_sampling() -> None:
     tuner = create_tuner_from_config(
         "BOHB",

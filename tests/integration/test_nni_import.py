@@ -40,8 +40,10 @@ def _metric_cell(value: Any) -> str:
     return json.dumps(json.dumps(value))
 
 
-def build_nni_experiment(root: Path, code_dir: Path, nni_id: str = "nniexp01") -> Path:
-    """``root/<nni_id>/`` as NNI 3.0 leaves it after a run that was stopped with one trial RUNNING."""
+def build_nni_experiment(root: Path, code_dir: Path, nni_id: str = "nniexp01", *, space_file: bool = False) -> Path:
+    """``root/<nni_id>/`` as NNI 3.0 leaves it after a run that was stopped with one trial RUNNING.
+    ``space_file``: created by ``nnictl create --config`` from a ``searchSpaceFile``: NNI then stores the
+    file's absolute path *and* the loaded ``searchSpace`` (seen in a real NNI 3.0 database)."""
     exp = root / nni_id
     (exp / "db").mkdir(parents=True)
     conn = sqlite3.connect(exp / "db" / "nni.sqlite")
@@ -63,6 +65,9 @@ def build_nni_experiment(root: Path, code_dir: Path, nni_id: str = "nniexp01") -
                             "trialCodeDirectory": str(code_dir), "debug": False, "useActiveGpu": False,
                             "maxTrialNumberPerGpu": 1, "reuseMode": False},
     }
+    if space_file:
+        config = {"experimentName": config["experimentName"], "experimentType": "hpo",
+                  "searchSpaceFile": str(code_dir / "search_space.json"), **config}
     profile = "insert into ExperimentProfile values (?,?,?,?,?,?,?,?)"
     conn.execute(profile, (json.dumps({**config, "maxTrialNumber": 2}), nni_id, 10, T0, None, None, 0, 1))
     conn.execute(profile, (json.dumps(config), nni_id, 42, T0, None, None, 4, 2))
@@ -121,6 +126,19 @@ def imported(tmp_path: Path) -> tuple[Path, Path]:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "nniexp01" in result.stdout
     return home, home / "nniexp01"
+
+
+def test_import_nni_of_a_config_file_experiment(tmp_path: Path) -> None:
+    # NNI keeps searchSpaceFile and searchSpace; the stored space is what ran (the file may be gone).
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "trial.py").write_text(TRIAL)
+    nni_dir = build_nni_experiment(tmp_path / "nni-experiments", code, "nnifile1", space_file=True)
+    home = tmp_path / "home"
+    result = _cli("import-nni", str(nni_dir), home=home, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(_cli("show", "nnifile1", "--json", home=home, cwd=tmp_path).stdout)
+    assert shown["config"]["searchSpace"] == SPACE
 
 
 def test_import_nni_replays_the_event_log(imported: tuple[Path, Path]) -> None:

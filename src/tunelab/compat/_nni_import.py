@@ -84,6 +84,10 @@ def import_nni_experiment(path: str | Path, *, experiment_id: str | None = None,
 def _config(nni: NniExperiment, code_dir: str | Path | None, warnings: list[str]) -> ExperimentConfig:
     raw: dict[str, Any] = dict(nni.config)
     raw.pop("experimentWorkingDirectory", None)  # NNI's ~/nni-experiments, not tunelab's home
+    if raw.get("searchSpace") is not None:
+        # nnictl create --config stores the file's path and the space loaded from it: the stored copy is
+        # what ran (the file may have moved or changed since).
+        raw.pop("searchSpaceFile", None)
     service = raw.get("trainingService")
     platform = service.get("platform") if isinstance(service, dict) else None
     if isinstance(service, list) or (platform is not None and platform not in PLATFORMS):

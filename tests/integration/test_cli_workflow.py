@@ -29,14 +29,17 @@ def test_run_best_export_and_trial_ls(cli: Cli) -> None:
     assert best["value"] == max(t["final"] for t in trials)
     assert best["parameters"] == next(t["parameters"] for t in trials if t["id"] == best["trial_id"])
 
-    exported = json.loads(cli("export", exp, "--type", "json", check=True).stdout)
+    exported_text = cli("export", exp, "--type", "json", check=True).stdout
+    assert exported_text.count("\n") <= 1  # one line, as nnictl writes it (json.dumps, no indent)
+    exported = json.loads(exported_text)
     assert len(exported) == 6
     assert set(exported[0]) == {"parameter", "value", "trialJobId"}
     assert json.loads(exported[0]["value"])["default"] == next(
         t["final"] for t in trials if t["id"] == exported[0]["trialJobId"]
     )
     with_curves = json.loads(cli("export", exp, "--intermediate", check=True).stdout)
-    assert all(len(r["intermediate"]) == 3 for r in with_curves)
+    assert all(len(r["intermediate"]) == 3 + 1 for r in with_curves)  # NNI appends the final metric
+    assert all(r["intermediate"][-1] == r["value"] for r in with_curves)
 
     rows = list(csv.DictReader(io.StringIO(cli("export", exp, "--type", "csv", check=True).stdout)))
     assert len(rows) == 6

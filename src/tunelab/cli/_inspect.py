@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_dumps, json_encode
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_encode
 from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
@@ -25,7 +25,7 @@ from tunelab.cli._common import (
     safe,
     trial_app,
 )
-from tunelab.manager import experiments_root, find_experiment_dir, read_info
+from tunelab.manager import experiments_root, find_experiment_dir, nni_json_text, read_info
 from tunelab.trial import ExperimentStatus, TrialState
 
 IdArg = Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")]
@@ -221,7 +221,8 @@ def export(
         data = backend.export(type_, intermediate)
     finally:
         backend.close()
-    text = data if isinstance(data, str) else json_dumps(data, indent=2, ascii_only=True)  # strict JSON, docs/json.md
+    # One line, spelled as `nnictl experiment export` writes it; strict JSON (docs/json.md).
+    text = data if isinstance(data, str) else nni_json_text(data)
     if filename is not None:
         try:
             filename.write_text(text, encoding="utf-8")

@@ -4,12 +4,13 @@ Accepted (``nnictl experiment import`` and ``export``, reference §8):
 
 * JSON: ``[{"parameter": {...}, "value": 0.9 | {"default": 0.9, ...} | "<json of either>"}, ...]``
   (``trialJobId`` and ``intermediate`` keys of an export are accepted and ignored);
-* CSV as ``nnictl experiment export --type csv`` writes it: parameter columns (nested choices as dotted
-  names), then ``reward`` or one column per metric key, then ``trialJobId`` (and ``intermediate``).
+* CSV as ``nnictl experiment export --type csv`` writes it: parameter columns (a nested choice as the
+  dict's Python text; dotted names such as ``opt._name`` are also read), then ``reward`` or one column per metric key, then ``trialJobId`` (and ``intermediate``).
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import math
@@ -150,7 +151,14 @@ def _cell(text: str) -> Any:
     try:
         return json_loads(text)
     except ValueError:
-        return text
+        pass
+    if text.startswith(("{", "[")):
+        # NNI's CSV writes a nested choice as the dict's Python text: {'_name': 'Max', 'size': 2}
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pass
+    return text
 
 
 def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:

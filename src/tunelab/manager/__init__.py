@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         export_csv,
         export_records,
         failures_json,
+        nni_json_text,
         optimize_mode_of,
         ranked_trials,
     )
@@ -45,6 +46,7 @@ _LAZY = {
     "export_records": "tunelab.manager._queries",
     "failures_json": "tunelab.manager._queries",
     "find_experiment_dir": "tunelab.manager._paths",
+    "nni_json_text": "tunelab.manager._queries",
     "open_session": "tunelab.manager._session",
     "optimize_mode_of": "tunelab.manager._queries",
     "ranked_trials": "tunelab.manager._queries",
@@ -81,6 +83,7 @@ __all__ = [
     "export_records",
     "failures_json",
     "find_experiment_dir",
+    "nni_json_text",
     "open_session",
     "optimize_mode_of",
     "ranked_trials",

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tunelab.base import json_dumps, json_encode
+from tunelab.base import json_encode
 from tunelab.manager._failures import summarize_failures
 from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
@@ -73,8 +73,16 @@ def failures_json(store: ExperimentStore, experiment_id: str) -> dict[str, Any] 
     return None if summary is None else summary.to_json()
 
 
+def nni_json_text(value: Any) -> str:
+    """JSON text spelled as NNI writes it (``json.dumps`` defaults: ``", "``/``": "`` separators, ASCII,
+    one line: what nnictl's export and a trial's ``nni.dump`` produce), and strict: non-finite numbers
+    become tunelab's string markers (docs/json.md)."""
+    return json.dumps(json_encode(value, default=str), allow_nan=False)
+
+
 def export_records(store: ExperimentStore, *, intermediate: bool = False) -> list[dict[str, Any]]:
-    """NNI's export shape: ``{"parameter", "value" (JSON string of the final metric), "trialJobId"}``;
+    """NNI's export shape: ``{"parameter", "value" (JSON string of the final metric), "trialJobId"}``
+    (and ``"intermediate"``: the JSON strings of the intermediate metrics, then the final one's);
     trials without a final result are omitted, as in NNI."""
     records: list[dict[str, Any]] = []
     for trial in store.list_trials():
@@ -82,26 +90,30 @@ def export_records(store: ExperimentStore, *, intermediate: bool = False) -> lis
             continue
         record: dict[str, Any] = {
             "parameter": dict(trial.parameters),
-            "value": json_dumps(trial.final_data if trial.final_data is not None else trial.final),
+            "value": nni_json_text(trial.final_data if trial.final_data is not None else trial.final),
             "trialJobId": trial.id,
         }
         if intermediate:
-            record["intermediate"] = [json_encode(m.data, default=str)
+            # As nnictl: each metric's JSON text (what the trial's nni.dump sent), the final one last.
+            record["intermediate"] = [nni_json_text(m.data)
                                       for m in store.get_metrics(trial.id, MetricKind.PERIODICAL)]
+            record["intermediate"].append(record["value"])
         records.append(record)
     return records
 
 
 def export_csv(store: ExperimentStore, *, intermediate: bool = False) -> str:
-    """NNI's CSV: parameter columns, then ``reward`` (scalar metric) or one column per dict-metric key,
-    then ``trialJobId`` (and ``intermediate``)."""
+    """NNI's CSV: parameter columns (a nested choice's dict as its Python text, ``{'_name': 'x'}``), then
+    ``reward`` (scalar metric) or one column per dict-metric key, then ``trialJobId`` (and
+    ``intermediate``: ``[<json>,<json>,...]``). NNI orders its columns by a set (arbitrary); ours are fixed."""
     records = export_records(store, intermediate=intermediate)
     param_keys: list[str] = []
     metric_keys: list[str] = []
     rows: list[dict[str, Any]] = []
     for record in records:
         row: dict[str, Any] = {}
-        for key, value in _flatten(record["parameter"]).items():
+        # One column per top-level parameter; a nested choice is written as the dict's text, as NNI does.
+        for key, value in record["parameter"].items():
             if key not in param_keys:
                 param_keys.append(key)
             row[key] = value
@@ -117,7 +129,7 @@ def export_csv(store: ExperimentStore, *, intermediate: bool = False) -> str:
             row["reward"] = value
         row["trialJobId"] = record["trialJobId"]
         if intermediate:
-            row["intermediate"] = json_dumps(record["intermediate"])
+            row["intermediate"] = "[" + ",".join(record["intermediate"]) + "]"
         rows.append(row)
     columns = param_keys + metric_keys + ["trialJobId"] + (["intermediate"] if intermediate else [])
     out = io.StringIO()
@@ -125,17 +137,6 @@ def export_csv(store: ExperimentStore, *, intermediate: bool = False) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, prefix=f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def finite_or_none(value: float | None) -> float | None:

@@ -53,6 +53,12 @@ def test_csv_export_shape_with_nested_and_mixed_metrics() -> None:
         parse_results_csv(text, ["other"])
 
 
+def test_csv_nested_choice_as_nni_writes_it() -> None:
+    # nnictl's CSV holds a nested choice as one column with the dict's Python text.
+    text = "opt,reward,trialJobId\n\"{'_name': 'sgd', 'momentum': 0.9}\",0.7,a\n"
+    assert parse_results_csv(text, ["opt"]) == [ResultRecord({"opt": {"_name": "sgd", "momentum": 0.9}}, 0.7)]
+
+
 def test_decode_metric_json_in_json() -> None:
     assert decode_metric(json.dumps(json.dumps({"default": 1}))) == {"default": 1}
     assert decode_metric(json.dumps(0.5)) == 0.5

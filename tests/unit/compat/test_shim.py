@@ -114,7 +114,7 @@ def test_shim_extras(tmp_path: Path) -> None:
     code = (
         "import argparse, nni\n"
         "from nni.utils import merge_parameter, extract_scalar_reward\n"
-        "ns = merge_parameter(argparse.Namespace(lr=0.01, epochs=3), {'lr': 0.5, 'epochs': 4.0})\n"
+        "ns = merge_parameter(argparse.Namespace(lr=0.01, epochs=3), {'lr': 0.5, 'epochs': 4})\n"
         "assert (ns.lr, ns.epochs) == (0.5, 4), ns\n"
         "assert extract_scalar_reward({'default': 2, 'x': 1}) == 2.0\n"
         "assert nni.load(nni.dump({'a': 1})) == {'a': 1}\n"

@@ -79,6 +79,7 @@ else:
         silence_stdout,
         trace,
     )
+    from nni.utils import ClassArgsValidator
 
     __version__ = "3.0"
 
@@ -91,6 +92,7 @@ else:
         raise AttributeError(f"module 'nni' (tunelab's shim) has no attribute {name!r}")
 
     __all__ = [
+        "ClassArgsValidator",
         "NoMoreTrialError",
         "__version__",
         "dump",

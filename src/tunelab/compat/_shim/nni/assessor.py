@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from nni.tuner import Recoverable
+from nni.typehint import TrialMetric
+
+__all__ = ["AssessResult", "Assessor", "Recoverable", "TrialMetric"]
 
 
 class AssessResult(Enum):
@@ -14,17 +16,11 @@ class AssessResult(Enum):
     Bad = False
 
 
-class Assessor:
+class Assessor(Recoverable):
     def assess_trial(self, trial_job_id: str, trial_history: list[Any]) -> AssessResult:
         raise NotImplementedError("Assessor: assess_trial not implemented")
 
     def trial_end(self, trial_job_id: str, success: bool) -> None:
-        pass
-
-    def load_checkpoint(self) -> None:
-        pass
-
-    def save_checkpoint(self) -> None:
         pass
 
     def _on_exit(self) -> None:

@@ -8,6 +8,7 @@ with a numeric ``'default'``; the first final result wins.
 from __future__ import annotations
 
 import tunelab_nni_bridge as _bridge
+from nni.typehint import ParameterRecord, Parameters, TrialMetric
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ def enable_global_logging(enable: bool = True) -> None:
 
 __all__ = [
     "NoMoreTrialError",
+    "ParameterRecord",
+    "Parameters",
+    "TrialMetric",
     "dump",
     "enable_global_logging",
     "get_current_parameter",

@@ -7,9 +7,11 @@ tunelab drives such a class through ``tunelab.tuners.load_custom_tuner``: it cal
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from typing import Any
+
+from nni.typehint import Parameters, SearchSpace, TrialMetric, TrialRecord
+
+__all__ = ["Parameters", "Recoverable", "SearchSpace", "TrialMetric", "TrialRecord", "Tuner"]
 
 
 class Recoverable:

@@ -241,12 +241,21 @@ def log(
     trial: Annotated[str | None, typer.Option("--trial", "-T", help="Trial id (default: the manager log).")] = None,
     stderr: Annotated[bool, typer.Option("--stderr", help="The trial's stderr instead of stdout.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="stdout, stderr or trial.log.")] = None,
-    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N bytes.")] = None,
+    tail: Annotated[int | None, typer.Option(
+        "--tail", help="Only the last N lines of the manager log (of a trial's log: the last N bytes).")] = None,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-f", help="Keep printing the manager log while its manager runs.")] = False,
 ) -> None:
-    """Print a trial's stdout (or --stderr, or trial.log)."""
+    """Print the experiment's manager log (<experiment>/log/manager.log), or with --trial a trial's stdout
+    (--stderr, --name trial.log)."""
     exp_id = resolve_experiment_id(experiment_id)
     if trial is None:
-        raise InvalidInputError("--trial: give the trial id whose log to print (see `tunelab trial ls`)")
+        from tunelab.cli._manager_log import print_manager_log
+
+        print_manager_log(exp_id, tail=tail, follow=follow)
+        return
+    if follow:
+        raise InvalidInputError("--follow: only the manager log can be followed; drop --trial, or drop -f")
     backend = connect(exp_id)
     try:
         text = backend.log(trial, name or ("stderr" if stderr else "stdout"), tail)

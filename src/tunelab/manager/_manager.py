@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import re
 import time
 from array import array
@@ -40,6 +39,7 @@ from tunelab.manager._failures import WORKED_STATES, fail_fast_message, summariz
 from tunelab.manager._faults import fault_point
 from tunelab.manager._feed import ChangeFeed
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
+from tunelab.manager._log_file import manager_logger
 from tunelab.manager._wire import jsonable as _jsonable
 from tunelab.manager._wire import trial_json
 from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch, describe_exit
@@ -50,7 +50,6 @@ from tunelab.trial_api import _env
 from tunelab.trial_api._metric import final_problem
 from tunelab.tuners import History, Observation, Tuner
 
-_log = logging.getLogger(__name__)
 MAX_NOTE_CHARS = 10_000  # a note is a remark, not a document
 
 
@@ -98,6 +97,8 @@ class ExperimentManager:
         extra_trial_env: Mapping[str, str] | None = None,
     ) -> None:
         self.experiment_id = experiment_id
+        self._log = manager_logger(experiment_id)  # <experiment>/log/manager.log once a ManagerLog is attached
+        self._logged_states: dict[str, TrialState] = {}
         self.config = config
         self.store = store
         self.experiment_dir = experiment_dir
@@ -174,6 +175,7 @@ class ExperimentManager:
         if self._stopping:
             return
         self._stopping = True
+        self._log.info("stop requested")
         # A finished experiment keeps its outcome; stopping only ends the serving manager.
         if self.status not in (ExperimentStatus.ERROR, ExperimentStatus.DONE):
             self._set_status(ExperimentStatus.STOPPED)
@@ -195,7 +197,7 @@ class ExperimentManager:
         self._update_config(trial_concurrency=value)
         warning = concurrency_warning(self.config, value)
         if warning:
-            _log.warning("%s", warning)
+            self._log.warning("%s", warning)
             self.store.add_event("warning", data={"message": warning})
         return warning
 
@@ -314,7 +316,7 @@ class ExperimentManager:
             self._tuner_exhausted = True
             return None
         except Exception as exc:  # a tuner bug (custom tuners included) must not kill running trials
-            _log.exception("tuner failed")
+            self._log.exception("tuner failed")
             self._tuner_error = f"tuner {type(self.tuner).__name__} failed: {type(exc).__name__}: {exc}"
             self._fail(self._tuner_error)
             return None
@@ -406,7 +408,7 @@ class ExperimentManager:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the runner lost the trial (e.g. a Dask worker died)
-            _log.exception("runner lost trial %s", live.trial.id)
+            self._log.exception("runner lost trial %s", live.trial.id)
             exit_info = TrialExit(trial_id=live.trial.id, returncode=None, message=f"runner error: {exc}")
         if self._fatal:
             # Not recorded: the trial stays RUNNING in the database, so resume re-runs it with the same
@@ -506,7 +508,7 @@ class ExperimentManager:
         try:
             good = self.assessor.assess_trial(live.trial.id, list(live.curve))
         except Exception:  # an assessor bug must not stop the experiment
-            _log.exception("assessor failed on trial %s", live.trial.id)
+            self._log.exception("assessor failed on trial %s", live.trial.id)
             return
         if not good:
             self._spawn(self._kill(live.trial.id, TrialState.EARLY_STOPPED, "stopped early by the assessor"))
@@ -712,6 +714,7 @@ class ExperimentManager:
         if status == self.status and not ended and error is None:
             return
         self.status = status
+        self._log.info("experiment %s%s", status.value, f": {error}" if error else "")
         self.store.update_experiment(
             status=status,
             error=error,
@@ -723,7 +726,7 @@ class ExperimentManager:
         self.feed.publish({"type": "experiment", "status": status.value, "error": error})
 
     def _fail(self, message: str) -> None:
-        _log.error("experiment %s failed: %s", self.experiment_id, message)
+        self._log.error("experiment %s failed: %s", self.experiment_id, message)
         self._set_status(ExperimentStatus.ERROR, error=message, ended=True)
 
     def _update_config(self, **changes: Any) -> None:
@@ -743,6 +746,12 @@ class ExperimentManager:
             )
 
     def _publish_trial(self, trial: Trial) -> None:
+        if self._logged_states.get(trial.id) != trial.status:
+            self._logged_states[trial.id] = trial.status
+            detail = f": {trial.message}" if trial.message else ""
+            if trial.status in (TrialState.WAITING, TrialState.RUNNING):
+                detail += f" {json.dumps(_jsonable(trial.parameters))}"
+            self._log.info("trial %s (#%d) %s%s", trial.id, trial.sequence, trial.status.value, detail)
         self.feed.publish({"type": "trial", "trial": trial_json(trial)})
 
     # == resume ==========================================================================================
@@ -842,6 +851,7 @@ class ExperimentManager:
         await self.runner.close()
         if self._reserve is not None:
             self._reserve.unlink(missing_ok=True)
+        self._log.info("manager stopped; experiment %s", self.status.value)
         self._done.set()
 
     def _storage_failed(self, exc: StorageError) -> None:
@@ -862,7 +872,7 @@ class ExperimentManager:
             f"database, then `tunelab resume {self.experiment_id}` (finished trials are kept, running ones "
             "run again with the same parameters)"
         )
-        _log.error("experiment %s: %s", self.experiment_id, self._fatal)
+        self._log.error("experiment %s: %s", self.experiment_id, self._fatal)
         self.status = ExperimentStatus.ERROR
         with contextlib.suppress(StorageError):
             self.store.update_experiment(status=ExperimentStatus.ERROR, error=self._fatal, elapsed=self.elapsed)

@@ -6,6 +6,7 @@ the lock makes sure only one manager writes to an experiment.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import time
@@ -19,6 +20,7 @@ from tunelab.base import ConfigError, ConflictError, StorageError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
 from tunelab.manager._lock import ManagerLock, read_info
+from tunelab.manager._log_file import ManagerLog
 from tunelab.manager._manager import ExperimentManager
 from tunelab.manager._mode import Mode
 from tunelab.manager._paths import find_experiment_dir
@@ -48,8 +50,11 @@ class Session:
     mode: Mode
     manager: ExperimentManager | None = None
     lock: ManagerLock | None = None
+    log: ManagerLog | None = None
 
     def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
         self.store.close()
         if self.lock is not None:
             self.lock.release()
@@ -190,6 +195,11 @@ def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_ser
         extra_trial_env=_compat_env(),
     )
     manager_box.append(manager)
+    # Viewing builds no manager and writes nothing, so only a create or a resume opens the log.
+    session.log = ManagerLog(session.experiment_id, session.experiment_dir)
+    how = f"resumed ({resumed_trials} trials so far)" if session.mode == Mode.RESUME else "created"
+    session.log.logger.info("experiment %s %s (pid %d, %s)", session.experiment_id, how, os.getpid(),
+                            session.experiment_dir)
     return manager
 
 

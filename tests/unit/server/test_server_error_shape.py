@@ -46,7 +46,8 @@ def test_every_api_route_answers_errors_in_the_one_shape(context: AppContext) ->
         # a malformed query (limit=-1, a bad filter where taken) or an unknown id or a read-only refusal; when a route
         # takes none of those, an invalid JSON body
         response = client.request(method, path, params={"limit": -1, "max_points": -1, "max_rows": -1,
-                                                        "format": "xml", "trials": "a", "filter": "status:NOPE"},
+                                                        "format": "xml", "trials": "a", "filter": "status:NOPE",
+                                                        "tail": 0},
                                   content=b"{not json", headers={"content-type": "application/json"})
         if response.status_code < 400:
             pytest.fail(f"{method} {path} accepted a bad call: {response.status_code}")

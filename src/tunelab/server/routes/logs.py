@@ -1,4 +1,4 @@
-"""Trial log files by name, confined to the trial's own directory."""
+"""Log files: a trial's logs by name (confined to the trial's own directory) and the manager log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from tunelab.base import InvalidInputError, NotFoundError
 from tunelab.manager import validate_experiment_id
+from tunelab.manager._log_file import manager_log_path
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
 
@@ -32,6 +33,25 @@ def read_log(
     context.store.get_trial(trial_id)  # 404 for an unknown trial before touching the disk
     validate_experiment_id(trial_id)  # trial ids share the id alphabet: no '/', no '..'
     path = _confined(context.experiment_dir / "trials" / trial_id, name)
+    return {"name": name, **_window(path, tail, offset, length)}
+
+
+@router.get("/logs/manager")
+def read_manager_log(
+    tail: int | None = Query(None, ge=1, le=MAX_CHUNK, description="last N bytes"),
+    offset: int = Query(0, ge=0),
+    length: int = Query(256 * 1024, ge=1, le=MAX_CHUNK),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    """The experiment's manager log (empty, size 0, when the manager that ran it wrote none)."""
+    path = manager_log_path(context.experiment_dir)
+    if path.is_symlink():
+        raise NotFoundError("the manager log is a link; only regular files are served")
+    return {"name": "manager.log", **_window(path, tail, offset, length)}
+
+
+def _window(path: Path, tail: int | None, offset: int, length: int) -> dict[str, Any]:
+    """The bytes ``[offset, offset+length)`` of the file, or its last ``tail`` bytes, as text."""
     size = path.stat().st_size if path.exists() else 0
     start = max(0, size - tail) if tail is not None else min(offset, size)
     count = tail if tail is not None else length
@@ -40,8 +60,7 @@ def read_log(
         with open(path, "rb") as handle:
             handle.seek(start)
             data = handle.read(count)
-    return {"name": name, "size": size, "offset": start, "text": data.decode("utf-8", errors="replace"),
-            "path": str(path)}
+    return {"size": size, "offset": start, "text": data.decode("utf-8", errors="replace"), "path": str(path)}
 
 
 def _confined(directory: Path, name: str) -> Path:

@@ -242,3 +242,35 @@ def test_export_filename_writes(finished: Path, tmp_path: Path) -> None:
     result = invoke(finished, "export", "done", "--filename", str(tmp_path / "out.json"))
     assert result.exit_code == 0, result.output
     assert '"parameter"' in (tmp_path / "out.json").read_text()
+
+
+# == item 11: experimentWorkingDirectory that cannot hold experiments =======================================
+def _workdir(tmp_path: Path, case: str) -> tuple[Path, str]:
+    if case == "under a file":
+        (tmp_path / "afile").write_text("x")
+        return tmp_path / "afile" / "exps", "is a file"
+    if case == "a file":
+        (tmp_path / "afile").write_text("x")
+        return tmp_path / "afile", "is a file"
+    if case == "under /proc":
+        return Path("/proc/tunelab-test/exps"), "/proc"
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    return locked / "exps", "ermission denied" if case == "unwritable parent" else ""
+
+
+@pytest.mark.parametrize("case", ["under a file", "a file", "under /proc", "unwritable parent"])
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_working_directory_unusable(tmp_path: Path, home: Path, command: str, case: str) -> None:
+    import os
+
+    if case == "unwritable parent" and os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    workdir, needle = _workdir(tmp_path, case)
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text(experimentWorkingDirectory=str(workdir)))
+    args = ["run", str(config)] if command == "run" else ["create", "--config", str(config)]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert_refused(invoke(home, *args, "--port", "18599"),
+                   ["experimentWorkingDirectory", str(workdir), needle, "writable directory"], home)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing half-made

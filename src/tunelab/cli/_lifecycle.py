@@ -17,7 +17,7 @@ from tunelab.cli._common import app, console, err_console, handle_errors, port_o
 from tunelab.cli._launch import report_error, report_ready, spawn_manager
 from tunelab.manager._lock import ManagerInfo
 from tunelab.manager._mode import Mode
-from tunelab.manager._paths import experiments_root
+from tunelab.manager._paths import experiments_root, prepare_root
 from tunelab.trial import ExperimentStatus
 
 # The config, manager and server packages load numpy, the tuners and the web framework (~1.5 s): commands
@@ -153,6 +153,7 @@ def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
                    experiment_id: str | None = None) -> ManagerInfo:
     """Hand the config to a detached ``tunelab _serve`` and return once its server listens."""
     check_port(port)  # before spawning: the manager would only die "before it was ready"
+    prepare_root(cfg.experiment_working_directory)  # its log goes there; a bad path is the config's fault
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
         json.dump(cfg.to_dict(), handle)
         config_path = handle.name

@@ -9,7 +9,7 @@ import secrets
 import string
 from pathlib import Path
 
-from tunelab.base import InvalidInputError, NotFoundError
+from tunelab.base import ConfigError, InvalidInputError, NotFoundError
 
 HOME_ENV = "TUNELAB_HOME"
 #: The umask tunelab's processes (the CLI, managers and their trials) create files with. The default keeps
@@ -34,6 +34,37 @@ def experiments_root(working_directory: str | os.PathLike[str] | None = None) ->
         return Path(working_directory).expanduser().resolve()
     env = os.environ.get(HOME_ENV)
     return Path(env).expanduser().resolve() if env else DEFAULT_ROOT.expanduser().resolve()
+
+
+def prepare_root(working_directory: str | os.PathLike[str] | None = None) -> Path:
+    """:func:`experiments_root`, made if missing; ConfigError naming the setting when it cannot hold
+    experiments (a path under a file, under /proc or /sys, or not writable), before anything is made."""
+    root = experiments_root(working_directory)
+    where = "experimentWorkingDirectory" if working_directory else (HOME_ENV if os.environ.get(HOME_ENV)
+                                                                     else "the default experiment folder")
+    problem = _root_problem(root)
+    if problem is None:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    if problem is None and not os.access(root, os.W_OK | os.X_OK):
+        problem = "it is not writable by this user"
+    if problem is not None:
+        raise ConfigError(
+            f"{where}: cannot keep experiments in {str(root)!r}: {problem}; choose a writable directory"
+            + (" (experimentWorkingDirectory in the config)" if working_directory else f" (set {HOME_ENV})")
+        )
+    return root
+
+
+def _root_problem(root: Path) -> str | None:
+    if root.parts[1:2] in (("proc",), ("sys",)):
+        return f"/{root.parts[1]} is a kernel file system"
+    for parent in (root, *root.parents):
+        if parent.exists():
+            return None if parent.is_dir() else f"{str(parent)!r} is a file, not a directory"
+    return None
 
 
 def file_umask() -> int:

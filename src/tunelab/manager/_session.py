@@ -74,8 +74,7 @@ def create_session(
     """Validate ``config``, make the experiment directory and database, and build its manager."""
     config.validate()
     require_gpus(config)  # before anything is made: a GPU that is not there never frees up
-    root = _paths.experiments_root(config.experiment_working_directory)
-    root.mkdir(parents=True, exist_ok=True)
+    root = _paths.prepare_root(config.experiment_working_directory)
     exp_id = (_paths.validate_experiment_id(experiment_id) if experiment_id is not None
               else _paths.new_experiment_id(root))
     exp_dir = _paths.experiment_dir(root, exp_id)

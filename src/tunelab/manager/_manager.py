@@ -584,10 +584,7 @@ class ExperimentManager:
     def _requeue(self, trial: Trial, *, attempt: int, reason: str, fresh: bool = False) -> None:
         """Run the trial again with the same parameters. ``fresh`` (a retry after the process ended and its
         metrics file was read to the end): the attempt's metrics are dropped from the store and its file set
-        aside, so the two attempts never mix.
-
-        A trial re-run after a manager crash keeps what it stored: the crash-fault suite fails with the
-        reset there (a value of the re-run goes missing), and the cause is not yet understood.
+        aside, so the two attempts never mix. Both a retry and a re-run after a manager crash are fresh.
         """
         if fresh:
             self._set_aside_metrics_file(trial)
@@ -793,10 +790,10 @@ class ExperimentManager:
         metrics = list(read_metrics_file(directory / _env.METRICS_FILE_NAME))
         intermediates = [m for m in metrics if m.kind == MetricKind.PERIODICAL]
         finals = [m for m in metrics if m.kind == MetricKind.FINAL]
-        with self.store.transaction():
-            if intermediates:
-                self.store.add_intermediates(intermediates)
-            if finals:
+        if finals:
+            with self.store.transaction():
+                if intermediates:
+                    self.store.add_intermediates(intermediates)
                 self.store.set_final(finals[0])
         bad_final = final_problem(finals[0].value) if finals else None
         if bad_final is not None:
@@ -804,8 +801,9 @@ class ExperimentManager:
         elif finals:
             self._end_trial(trial, TrialState.SUCCEEDED, "finished while the manager was down")
         else:
+            # The dead attempt's values stay in the set-aside file, not in the re-run's curve.
             self._requeue(trial, attempt=trial.attempt, reason="its process ended while the manager was down; "
-                          "running it again with the same parameters")
+                          "running it again with the same parameters", fresh=True)
 
     def _find_trial_process(self, trial: Trial) -> int | None:
         """The live process (group leader) of a trial an earlier manager started, or None.

@@ -284,6 +284,30 @@ def test_resume_recovers_dead_trials_from_their_metrics_files(tmp_path: Path) ->
     assert died.id in [launch.trial_id for launch in runner.started]
 
 
+def test_a_trial_re_run_after_a_crash_starts_with_a_clean_curve(tmp_path: Path) -> None:
+    store = MemoryStore("exp1")
+    cfg = parse_config({
+        "searchSpace": SPACE, "trialCommand": "x", "trialCodeDirectory": str(tmp_path), "trialConcurrency": 1,
+        "maxTrialNumber": 1, "tuner": {"name": "Random"}, "trainingService": {"platform": "local"},
+    })
+    store.create_experiment(ExperimentRecord(id="exp1", name="t", config=cfg.to_dict(), created_at=time.time()))
+    died = _stored_running(store, 0, 0.5)
+    trial_dir = tmp_path / "trials" / died.id
+    trial_dir.mkdir(parents=True)
+    dead_attempt = [{"trial": died.id, "kind": "PERIODICAL", "seq": i, "value": 9.0, "ts": 1.0} for i in range(3)]
+    (trial_dir / _env.METRICS_FILE_NAME).write_text("".join(json.dumps(x) + "\n" for x in dead_attempt))
+
+    manager, _, store = make_manager(tmp_path, lambda p: Script(intermediates=[0.1], final=0.2), store=store,
+                                     maxTrialNumber=1, trialConcurrency=1)
+    assert run(manager) == ExperimentStatus.DONE
+    rerun = store.get_trial(died.id)
+    assert (rerun.status, rerun.final, rerun.intermediate_count) == (TrialState.SUCCEEDED, 0.2, 1)
+    assert [m.value for m in store.get_metrics(died.id, MetricKind.PERIODICAL)] == [0.1]
+    kept = list(trial_dir.glob("*.attempt-*"))
+    assert len(kept) == 1, "the dead attempt's values are set aside, not thrown away"
+    assert kept[0].read_text().count("9.0") == 3
+
+
 def test_resumed_tuner_warm_starts_from_history(tmp_path: Path) -> None:
     manager, _, store = make_manager(tmp_path, lambda p: Script(final=p["x"]), maxTrialNumber=3)
     run(manager)

@@ -154,3 +154,14 @@ def test_failed_trials_show_a_warning_panel_and_a_failed_column(live: LiveExperi
     headers = page.locator("[data-testid=experiments-table] th").all_text_contents()
     assert "failed" in headers
     assert page.get_by_test_id("failed-count").first.text_content() == str(failed)
+
+
+def test_the_manager_log_page_is_linked_from_the_nav(live: LiveExperiment, page: Any) -> None:
+    live.settled()
+    page.goto(live.url)
+    page.locator("nav a[data-nav=log]").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=manager-log]')?.textContent.includes('experiment uie2e created')")
+    text = page.get_by_test_id("manager-log").text_content()
+    assert "RUNNING" in text
+    assert "FAILED: " in text
+    screenshot(page, "manager-log")

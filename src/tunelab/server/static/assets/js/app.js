@@ -10,6 +10,7 @@ import * as trials from './pages/trials.js';
 import * as trial from './pages/trial.js';
 import * as compare from './pages/compare.js';
 import * as experiments from './pages/experiments.js';
+import * as managerLog from './pages/log.js';
 
 // Counters for tests and the benchmark: how many changes and metric reports this page applied.
 const stats = { batches: 0, changes: 0, metrics: 0, maxLagS: 0, resyncs: 0 };
@@ -21,6 +22,7 @@ const routes = [
   [/^#\/trials\/([^/?]+)$/, trial, 'trials'],
   [/^#\/compare\/?$/, compare, 'compare'],
   [/^#\/experiments\/?$/, experiments, 'experiments'],
+  [/^#\/log\/?$/, managerLog, 'log'],
 ];
 
 let current = null;

@@ -117,7 +117,13 @@ def test_run_query_update_stop_view_resume(tmp_path: Path, home: Path) -> None:
         experiment.update_trial_concurrency(3)
         narrowed = {**experiment.config.search_space, "lr": {"_type": "uniform", "_value": [0.001, 0.01]}}
         experiment.update_search_space(narrowed)
-        assert experiment.get_experiment_profile()["config"]["trialConcurrency"] == 3
+        profile = experiment.get_experiment_profile()
+        assert profile["config"]["trialConcurrency"] == 3
+        # NNI's shape: code reading profile['params']['maxTrialNumber'] works unchanged
+        assert (profile["id"], profile["params"]["trialConcurrency"], profile["params"]["maxTrialNumber"]) == (
+            experiment.id, 3, 3)
+        assert isinstance(profile["execDuration"], int)
+        assert profile["logDir"]
         experiment.update_max_trial_number(4)  # revives the experiment: one more trial in the new space
         assert experiment._wait_completion() == "DONE"
         jobs = experiment.list_trial_jobs()

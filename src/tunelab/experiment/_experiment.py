@@ -23,6 +23,7 @@ from tunelab.experiment._records import (
     TrialJob,
     TrialMetricData,
     TrialResult,
+    experiment_profile,
     metric_data,
     trial_job,
     trial_result,
@@ -230,7 +231,9 @@ class Experiment:
         return str(self._live().experiment()["status"])
 
     def get_experiment_profile(self) -> dict[str, Any]:
-        return dict(self._live().experiment())
+        """NNI's profile (``id``, ``params`` with ``maxTrialNumber``..., ``execDuration``, ``logDir``,
+        ``startTime``, ``endTime``, ``nextSequenceId``), then tunelab's overview keys."""
+        return experiment_profile(self._live().experiment())
 
     def get_trial_job(self, trial_job_id: str) -> TrialJob:
         trial = self._live().request("GET", f"/trials/{trial_job_id}")

@@ -62,6 +62,26 @@ def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds * 1000)
 
 
+def experiment_profile(overview: Mapping[str, Any]) -> dict[str, Any]:
+    """NNI's ``get_experiment_profile()`` shape (its ExperimentProfile: ``id``, ``params`` = the config in
+    camelCase, ``execDuration`` in whole seconds, ``logDir``, ``startTime``/``endTime`` in ms,
+    ``nextSequenceId``), built from ``GET /experiment``; tunelab's own overview keys follow, so code
+    written for either reads what it expects. NNI's ``revision`` (a database row counter) has no
+    counterpart and is left out."""
+    started = overview.get("run_started_at") or overview.get("created_at")
+    profile: dict[str, Any] = {
+        "id": overview.get("id"),
+        "params": dict(overview.get("config") or {}),
+        "execDuration": int(overview.get("elapsed") or 0),
+        "logDir": str(overview.get("experiment_dir") or ""),
+        "startTime": _ms(started),
+        "nextSequenceId": sum((overview.get("counts") or {}).values()),
+    }
+    if overview.get("ended_at") is not None:
+        profile["endTime"] = _ms(overview["ended_at"])
+    return {**profile, **{k: v for k, v in overview.items() if k not in profile}}
+
+
 def trial_job(trial: Mapping[str, Any], trial_dir: str = "") -> TrialJob:
     """``TrialJob`` of one trial in the REST shape (``tunelab.manager.trial_json``)."""
     trial = json_decode(dict(trial))  # NaN and infinities come back as floats, as in NNI's API

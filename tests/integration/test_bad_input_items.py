@@ -274,3 +274,34 @@ def test_working_directory_unusable(tmp_path: Path, home: Path, command: str, ca
     assert_refused(invoke(home, *args, "--port", "18599"),
                    ["experimentWorkingDirectory", str(workdir), needle, "writable directory"], home)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing half-made
+
+
+# == item 17: free-text fields capped; show and list stay fast for names stored before the cap ==============
+def test_long_experiment_name_is_refused(tmp_path: Path, home: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(_config_text(experimentName="n" * 80_000))
+    text = assert_refused(invoke(home, "run", str(config), "--port", "18599"),
+                          ["experimentName", "at most 256 characters", "80,000"], home)
+    assert len(text) < 1000  # the message does not echo the whole value
+
+
+def test_show_and_list_with_a_huge_stored_name_are_fast(finished: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    home = tmp_path / "home"
+    shutil.copytree(finished / "done", home / "done")
+    with sqlite3.connect(home / "done" / "tunelab.db") as conn:
+        conn.execute("UPDATE experiments SET name = ?", ("n" * 80_000,))
+    conn.close()
+    for args in (["show", "done"], ["list", "--all"]):
+        started = time.monotonic()
+        result = invoke(home, *args)
+        elapsed = time.monotonic() - started
+        assert result.exit_code == 0, result.output
+        assert "80,000 characters" in result.output
+        assert elapsed < 5, f"{args[0]} took {elapsed:.1f} s"
+    shown = invoke(home, "show", "done", "--json")
+    import json
+
+    assert json.loads(shown.output)["name"] == "n" * 80_000  # --json keeps the whole value

@@ -103,6 +103,12 @@ def resolve_experiment_id(experiment_id: str | None) -> str:
     raise ConflictError(f"several experiments are running ({', '.join(running)}); give the id of one")
 
 
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters for a terminal: Rich wraps one long word in quadratic time
+    (an 80,000-character experiment name kept `tunelab show` busy for 73 s). --json prints it whole."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def fmt_value(value: Any) -> str:
     """A value for a table cell or a markup template (a string is passed through :func:`safe`)."""
     if value is None:

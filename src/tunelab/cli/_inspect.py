@@ -15,6 +15,7 @@ from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_e
 from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
+    clip,
     console,
     err_console,
     fmt_duration,
@@ -71,7 +72,7 @@ def list_experiments(
     table = Table("id", "name", "status", "trials", "failed", "best", "url")
     for row in rows:
         failed = f"[red]{row['failed']}[/]" if row["failed"] else "0"
-        table.add_row(safe(row["id"]), fmt_value(row["name"]), safe(row["status"]), str(row["trials"]), failed,
+        table.add_row(safe(row["id"]), fmt_value(None if row["name"] is None else clip(row["name"], 60)), safe(row["status"]), str(row["trials"]), failed,
                       fmt_value(row["best"]), safe(row["url"] or "-"))
     console.print(table)
     for row in rows:
@@ -101,7 +102,7 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json({**data, "manager_running": backend.live, "hint": hint, "importance": importance})
         return
-    console.print(f"[bold]{safe(data['id'])}[/] {safe(data.get('name') or '')}  "
+    console.print(f"[bold]{safe(data['id'])}[/] {safe(clip(data.get('name') or ''))}  "
                   f"status: [bold]{safe(data['status'])}[/]", highlight=False)
     if hint:
         console.print(f"[yellow]{safe(hint)}[/]", highlight=False)

@@ -20,6 +20,7 @@ from tunelab.config._fields import (
     Invalid,
     anything,
     boolean,
+    bounded_text,
     choice,
     duration,
     existing_file,
@@ -45,6 +46,8 @@ LOG_LEVELS = ("trace", "debug", "info", "warning", "error", "fatal")
 # More trials at once than any one manager can hold: each is a process (or a Dask task) with open files and a
 # metric channel. A typo of extra digits is refused here rather than launching thousands of processes.
 MAX_TRIAL_CONCURRENCY = 1000
+#: The longest experimentName: Rich wraps long words in quadratic time and every list shows the name.
+MAX_NAME_LENGTH = 256
 STORAGE_SCHEMES = ("postgresql://", "postgres://")
 _DURATION_FIX = 'write seconds or a number with s, m, h or d, e.g. "30m" or "0.5h"'
 
@@ -97,8 +100,9 @@ class ExperimentConfig(ConfigBase):
     current directory. Nothing is checked until :meth:`validate`.
     """
 
-    experiment_name: str | None = field(
-        default=None, metadata=spec(check=text, fix="write a name, e.g. experimentName: mnist-tpe")
+    experiment_name: str | None = field(  # bounded: stored in every record, shown by list and show
+        default=None,
+        metadata=spec(check=bounded_text(MAX_NAME_LENGTH), fix="write a short name, e.g. experimentName: mnist-tpe"),
     )
     experiment_type: str = field(
         default="hpo",

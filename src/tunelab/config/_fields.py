@@ -122,6 +122,18 @@ def text(value: Any) -> str:
     return value
 
 
+def bounded_text(limit: int) -> Check:
+    """A string of at most ``limit`` characters: free text is stored, listed and shown on every page."""
+
+    def check(value: Any) -> str:
+        text(value)
+        if len(value) > limit:
+            raise Invalid(f"must be at most {limit:,} characters (this one has {len(value):,})", value[:40] + "...")
+        return str(value)
+
+    return check
+
+
 def nonempty_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid("must be a non-empty string")

@@ -4,6 +4,7 @@ each report printed as it arrives, the trial's exit code, and the command that s
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 from .conftest import Cli
@@ -64,3 +65,12 @@ def test_bad_params_json_is_a_clear_error(cli: Cli) -> None:
         assert "JSON object" in text
         assert "Traceback" not in text
         assert "got {" not in done.stdout  # the trial never ran
+
+
+def test_python3_in_the_command_is_this_venvs(cli: Cli) -> None:
+    cli.write("probe.py", "import sys\nprint('prefix', sys.prefix)\n")
+    env = {**cli.env, "PATH": "/usr/bin:/bin"}  # tunelab run as .venv/bin/tunelab, the venv not activated
+    done = subprocess.run([sys.executable, "-m", "tunelab.cli", "trial", "try", "python3 probe.py"],
+                          cwd=cli.workdir, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"prefix {sys.prefix}" in done.stdout

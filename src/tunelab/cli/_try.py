@@ -17,6 +17,7 @@ import typer
 from tunelab.base import InvalidInputError
 from tunelab.cli._common import handle_errors, trial_app
 from tunelab.compat import trial_environment
+from tunelab.manager._interpreter import venv_path_env
 from tunelab.trial_api import _env
 
 TRY_ID = "try"
@@ -95,6 +96,7 @@ def _run(command: str, parameters: dict[str, Any]) -> int:
         metrics.touch()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TUNELAB_", "NNI_"))}
         env.update(trial_environment(env))
+        env.update(venv_path_env(env))  # `python3` in the command is this venv's, as in an experiment
         env.update({
             _env.TRIAL_ID: TRY_ID, _env.EXPERIMENT_ID: TRY_ID, _env.SEQUENCE_ID: "0",
             _env.PARAMETERS: json.dumps(parameters), _env.METRICS_FILE: str(metrics),

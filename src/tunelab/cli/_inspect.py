@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from tunelab.cli._common import (
     safe,
     trial_app,
 )
+from tunelab.cli._safe import for_terminal
 from tunelab.manager import experiments_root, find_experiment_dir, nni_json_text, read_info
 from tunelab.trial import ExperimentStatus, TrialState
 
@@ -232,7 +234,8 @@ def export(
                                     "choose a writable file path") from None
         console.print(f"exported to {safe(filename)}")
     else:
-        typer.echo(text, nl=not text.endswith("\n"))
+        # A CSV cell may hold a trial's escape sequences: shown, not obeyed, on a terminal (pipes get bytes).
+        typer.echo(for_terminal(text, sys.stdout), nl=not text.endswith("\n"))
 
 
 @app.command()

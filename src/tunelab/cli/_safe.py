@@ -13,6 +13,7 @@ Rich would swallow as a tag). Two layers:
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
 from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
 from rich.markup import escape
@@ -36,6 +37,13 @@ def _visible(match: re.Match[str]) -> str:
 def visible_controls(text: str, *, newlines: bool = False) -> str:
     """``text`` with every control character written as an escape; ``newlines`` keeps line breaks."""
     return (_KEEP_LINES if newlines else _ONE_LINE).sub(_visible, text)
+
+
+def for_terminal(text: str, stream: TextIO) -> str:
+    """Data the CLI passes through (an export to stdout): untouched into a pipe or a file, where it must stay
+    byte-exact, but with its control characters made visible when ``stream`` is a terminal."""
+    isatty = getattr(stream, "isatty", None)
+    return visible_controls(text, newlines=True) if isatty is not None and isatty() else text
 
 
 def safe(value: object, *, newlines: bool = False) -> str:

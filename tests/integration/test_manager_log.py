@@ -93,3 +93,30 @@ def test_an_experiment_without_a_manager_log_is_a_clear_error(cli: Cli) -> None:
     assert "no manager log" in text
     assert "--trial" in text
     assert "Traceback" not in text
+
+
+def test_a_tuner_error_and_a_resume_are_in_the_manager_log(cli: Cli) -> None:
+    cli.write("bad_tuner.py", """
+        class BadTuner:
+            def update_search_space(self, space):
+                pass
+
+            def generate_parameters(self, parameter_id, **kwargs):
+                raise RuntimeError("boom in the tuner")
+
+            def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+                pass
+    """)
+    config = cli.config(tuner={"className": "bad_tuner.BadTuner", "codeDirectory": str(cli.workdir)})
+    cli("run", str(config), "--id", "badtuner", "--port", str(free_port()))
+    text = cli("log", "badtuner", check=True).stdout
+    assert "ERROR tuner failed" in text
+    assert "RuntimeError: boom in the tuner" in text
+    assert "experiment ERROR: tuner " in text
+
+    cli("resume", "badtuner", "--port", str(free_port()), check=True)
+    _wait_status(cli, "badtuner", "ERROR")
+    cli("stop", "badtuner", check=True)
+    text = cli("log", "badtuner", check=True).stdout
+    assert "experiment badtuner resumed (0 trials so far)" in text
+    assert text.count("ERROR tuner failed") == 2

@@ -140,6 +140,8 @@ def _open(browser: Any, **context_args: Any) -> tuple[Any, Any, list[str]]:
     True) is how the page answers a confirm(): tests of "asks first" set it to False to cancel."""
     context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context_args})
     page = context.new_page()
+    # On a loaded 2-core CI box (load average 10 seen) a page can need more than Playwright's default 30 s.
+    page.set_default_timeout(60_000)
     errors: list[str] = []
     dialogs: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -26,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-trial_app = typer.Typer(help="Inspect and kill trials (nnictl trial).", no_args_is_help=True)
+trial_app = typer.Typer(help="Try a trial script, inspect and kill trials (nnictl trial).", no_args_is_help=True)
 app.add_typer(trial_app, name="trial")
 
 

@@ -60,4 +60,5 @@ class ManagerLog:
         for handler in (self._file, self._forward):
             self.logger.removeHandler(handler)
         self._file.close()
+        self.logger.setLevel(logging.NOTSET)
         self.logger.propagate = True

@@ -74,3 +74,11 @@ def test_python3_in_the_command_is_this_venvs(cli: Cli) -> None:
                           cwd=cli.workdir, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"prefix {sys.prefix}" in done.stdout
+
+
+def test_a_missing_script_is_a_clear_error(cli: Cli) -> None:
+    done = cli("trial", "try", "tarin.py", "--params", "{}")
+    assert done.returncode == 2, done.stdout + done.stderr
+    text = " ".join((done.stdout + done.stderr).split())
+    assert "tarin.py: no such file" in text
+    assert "Traceback" not in text

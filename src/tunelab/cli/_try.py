@@ -85,6 +85,10 @@ def _command(target: str) -> str:
     if target.endswith(".py") and path.is_file():
         # A bare script runs with this Python, the one that has tunelab (and, usually, the user's packages).
         return f"{shlex.quote(sys.executable)} {shlex.quote(target)}"
+    if target.endswith(".py") and " " not in target.strip():
+        raise InvalidInputError(
+            f"trial try: {target}: no such file in {Path.cwd()}; give the trial script's path, or a command"
+        )
     if not target.strip():
         raise InvalidInputError("trial try: give a trial script or command, e.g. `tunelab trial try train.py`")
     return target

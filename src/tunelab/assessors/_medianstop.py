@@ -4,7 +4,6 @@ completed trials' running averages at the same step (the median stopping rule of
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 
 from tunelab.assessors._base import Assessor
@@ -37,10 +36,12 @@ class MedianstopAssessor(Assessor):
         finite = [v for v in history if math.isfinite(v)]
         if not at_step or not finite:
             return True
-        median = statistics.median(at_step)
+        # NNI's median of an even count is the middle value on the lenient side (the lower one when
+        # maximizing, the upper when minimizing), not the mean of the two middles.
+        at_step.sort()
         if self.optimize_mode == "maximize":
-            return max(finite) >= median
-        return min(finite) <= median
+            return max(finite) >= at_step[(len(at_step) - 1) // 2]
+        return min(finite) <= at_step[len(at_step) // 2]
 
     def trial_end(self, trial_job_id: str, success: bool) -> None:
         history = self._running.pop(trial_job_id, None)

@@ -48,3 +48,9 @@ def oracle(tmp_path: Path) -> Any:
 @pytest.fixture
 def nni_python() -> str:
     return NNI_PYTHON
+
+
+@pytest.fixture(scope="session")
+def oracle_session(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    where = tmp_path_factory.mktemp("oracle")
+    return lambda request: run_oracle(request, where)

@@ -70,4 +70,6 @@ def test_non_finite_values_have_one_encoding(client: ApiClient) -> None:
     exported = {r["trialJobId"]: r for r in strict(client.get("/api/v1/export?intermediate=true").text)}
     assert exported["t1"]["parameter"] == {"x": "NaN"}
     assert strict(exported["t1"]["value"]) == {"default": "Infinity", "loss": "-Infinity"}
-    assert exported["t1"]["intermediate"] == [0.1, "NaN", "Infinity"]
+    # NNI's shape: each metric's JSON text, the final appended (docs/from-nnictl.md); each one strict JSON
+    assert [strict(m) for m in exported["t1"]["intermediate"]] == [
+        0.1, "NaN", "Infinity", {"default": "Infinity", "loss": "-Infinity"}]

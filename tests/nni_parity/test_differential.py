@@ -51,6 +51,32 @@ MEDIAN_EVENTS: list[list[Any]] = [
 MEDIAN_ARGS = {"median_max": {"optimize_mode": "maximize", "start_step": 0},
                "median_min": {"optimize_mode": "minimize", "start_step": 2}}
 
+CODE_DIR = Path(__file__).parent  # an existing absolute directory, the same for both parsers
+CONFIG_V2 = f"""\
+experimentName: v2
+searchSpace:
+  lr: {{_type: loguniform, _value: [0.001, 0.1]}}
+  layer: {{_type: choice, _value: [{{_name: a}}, {{_name: b, k: {{_type: randint, _value: [1, 4]}}}}]}}
+trialCommand: python3 trial.py
+trialCodeDirectory: {CODE_DIR}
+trialConcurrency: 2
+maxTrialNumber: 10
+maxExperimentDuration: 1h
+tuner:
+  name: TPE
+  classArgs: {{optimize_mode: maximize}}
+assessor:
+  name: Medianstop
+  classArgs: {{start_step: 2}}
+trainingService:
+  platform: local
+"""
+#: Keys only NNI writes into its canonical form (its log level and working directory; the shortcuts it copies
+#: into trainingService) and only tunelab writes (maxTrialRetries, a tunelab feature).
+NNI_ONLY = {"logLevel", "experimentWorkingDirectory"}
+NNI_ONLY_SERVICE = {"trialCommand", "trialCodeDirectory", "debug"}
+TUNELAB_ONLY = {"maxTrialRetries"}
+
 ROWS: list[tuple[str, str, str, str]] = []  # behaviour, NNI, tunelab, same/different (why)
 
 
@@ -60,6 +86,7 @@ def _request() -> dict[str, Any]:
     request.update({k: {"kind": "hyperband", "R": r, "eta": e} for k, (r, e) in HYPERBAND.items()})
     request.update({k: {"kind": "grid", "space": v, "limit": 100} for k, v in GRID_SPACES.items()})
     request.update({k: {"kind": "medianstop", "args": v, "events": MEDIAN_EVENTS} for k, v in MEDIAN_ARGS.items()})
+    request["config_v2"] = {"kind": "config", "yaml": CONFIG_V2, "dir": "."}
     return request
 
 
@@ -159,6 +186,20 @@ def test_medianstop_decisions(nni: dict[str, Any], name: str) -> None:
     _row(f"Medianstop {MEDIAN_ARGS[name]} keep/stop on {sum(e[0] == 'assess' for e in MEDIAN_EVENTS)} curves",
          nni[name], ours)
     assert ours == nni[name]
+
+
+def test_v2_config_canonical_form(nni: dict[str, Any]) -> None:
+    import yaml
+
+    from tunelab.config import parse_config
+
+    theirs = {k: v for k, v in nni["config_v2"].items() if k not in NNI_ONLY}
+    theirs["trainingService"] = {k: v for k, v in theirs["trainingService"].items() if k not in NNI_ONLY_SERVICE}
+    ours = {k: v for k, v in parse_config(yaml.safe_load(CONFIG_V2)).to_dict().items() if k not in TUNELAB_ONLY}
+    differing = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+    _row("v2 config file: canonical form, key by key", f"{len(theirs)} keys", f"{len(ours)} keys",
+         note=f"differing: {differing}; NNI-only {sorted(NNI_ONLY)}, tunelab-only {sorted(TUNELAB_ONLY)}")
+    assert ours == theirs
 
 
 def _row(behaviour: str, theirs: Any, ours: Any, note: str = "") -> None:

@@ -62,6 +62,16 @@ def medianstop(case):
     return out
 
 
+def config(case):
+    from pathlib import Path
+
+    from nni.experiment.config import ExperimentConfig
+
+    path = Path(case["dir"]) / "config.yml"
+    path.write_text(case["yaml"])
+    return ExperimentConfig.load(str(path)).json()
+
+
 def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -72,7 +82,7 @@ def _plain(value):
     return value
 
 
-KINDS = {"sampling": sampling, "hyperband": hyperband, "grid": grid, "medianstop": medianstop}
+KINDS = {"sampling": sampling, "hyperband": hyperband, "grid": grid, "medianstop": medianstop, "config": config}
 
 if __name__ == "__main__":
     import logging

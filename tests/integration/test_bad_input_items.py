@@ -276,6 +276,32 @@ def test_working_directory_unusable(tmp_path: Path, home: Path, command: str, ca
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing half-made
 
 
+@pytest.mark.parametrize("command", ["run", "create"])
+def test_working_directory_root_cannot_write(tmp_path: Path, home: Path, command: str) -> None:
+    """The unwritable case as root, who writes anywhere except in an immutable folder (chattr +i)."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("needs root and chattr (the non-root case is the 'unwritable parent' one above)")
+    locked = tmp_path / "immutable"
+    locked.mkdir()
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        workdir = locked / "exps"
+        config = tmp_path / "config.yml"
+        config.write_text(_config_text(experimentWorkingDirectory=str(workdir)))
+        args = ["run", str(config)] if command == "run" else ["create", "--config", str(config)]
+        before = sorted(p.name for p in tmp_path.rglob("*"))
+        assert_refused(invoke(home, *args, "--port", "18599"),
+                       ["experimentWorkingDirectory", str(workdir), "not permitted", "writable directory"], home)
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing half-made
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], capture_output=True, check=False)
+
+
 # == item 17: free-text fields capped; show and list stay fast for names stored before the cap ==============
 def test_long_experiment_name_is_refused(tmp_path: Path, home: Path) -> None:
     config = tmp_path / "config.yml"

@@ -50,6 +50,12 @@ _EXAMPLES: dict[str, str] = {
 }
 
 
+#: Longest parameter name, and longest string a choice may offer: both are stored with every trial and shown
+#: in every table, so a pasted document there would make every page and export of the experiment slow.
+MAX_NAME_CHARS = 256
+MAX_CHOICE_TEXT_CHARS = 10_000
+
+
 def parse_search_space(obj: Any, *, where: str = "searchSpace") -> SearchSpace:
     """Validate an NNI search space given as a dict and return it as a :class:`SearchSpace`.
 
@@ -111,6 +117,10 @@ def _parse_params(obj: Mapping[Any, Any], where: str, *, nested: bool) -> list[P
         path = f"{where}.{name}"
         if not isinstance(name, str) or not name:
             raise SearchSpaceError(f"{path}: parameter names must be non-empty strings, got {name!r}")
+        if len(name) > MAX_NAME_CHARS:
+            # Names head every table column, filter and export row: a name is a label, not a document.
+            raise SearchSpaceError(f"{where}.{name[:40]}...: parameter names must be at most {MAX_NAME_CHARS} "
+                                   f"characters (this one has {len(name):,}); use a short name")
         params.append(_parse_param(str(name), spec, path))
     return params
 
@@ -177,6 +187,7 @@ def _parse_choice(name: str, options: list[Any], path: str) -> Choice:
         raise SearchSpaceError(f'{path}: choice needs at least one option, got []; write e.g. ["a", "b"]')
     for i, option in enumerate(options):
         _check_finite(option, f"{path}[{i}]", option)
+        _check_length(option, f"{path}[{i}]")
     # Nested when any option names itself with "_name"; plain dict options without any "_name" stay
     # plain values (BatchTuner spaces are a choice of whole parameter dicts).
     if not any(isinstance(o, Mapping) and "_name" in o for o in options):
@@ -201,6 +212,13 @@ def _parse_choice(name: str, options: list[Any], path: str) -> Choice:
         for i, option in enumerate(options)
     )
     return Choice(name, tuple(options), names=tuple(names), subspaces=subspaces)
+
+
+def _check_length(value: Any, path: str) -> None:
+    if isinstance(value, str) and len(value) > MAX_CHOICE_TEXT_CHARS:
+        raise SearchSpaceError(f"{path}: choice strings must be at most {MAX_CHOICE_TEXT_CHARS:,} characters "
+                               f"(this one has {len(value):,}, starting {value[:40]!r}); keep long text in a file "
+                               "and choose its name")
 
 
 def _check_finite(value: Any, path: str, option: Any) -> None:

@@ -29,7 +29,7 @@ def test_sorting_by_metric_puts_the_best_first(live: LiveExperiment, page: Any) 
     page.goto(f"{live.url}#/trials")
     page.get_by_test_id("trials-table").wait_for()
     page.locator("th[data-col=final]").click()
-    page.wait_for_function("() => document.querySelector('th[data-col=final]').textContent.includes('▼')")
+    page.wait_for_function("() => document.querySelector('th[data-col=final]')?.textContent?.includes('▼')")
     first = page.locator("[data-testid=trials-table] tbody tr").first
     assert first.get_attribute("data-trial") == overview["best"]["id"]
     page.locator("[data-testid=trials-chart] canvas").first.wait_for()
@@ -42,7 +42,7 @@ def test_failed_trial_stderr_is_readable_from_its_row(live: LiveExperiment, page
     row = page.locator("[data-testid=trials-table] tbody tr[data-trial]").first
     row.get_by_test_id("show-stderr").click()
     log = page.get_by_test_id("row-stderr").first
-    page.wait_for_function("() => document.querySelector('[data-testid=row-stderr]')?.textContent.includes('planned failure')")
+    page.wait_for_function("() => document.querySelector('[data-testid=row-stderr]')?.textContent?.includes('planned failure')")
     assert "ValueError: planned failure" in log.text_content()
     screenshot(page, "trials-failed-stderr")
 
@@ -80,7 +80,7 @@ def test_editing_concurrency_takes_effect(live: LiveExperiment, page: Any) -> No
     field.fill("3")
     page.get_by_test_id("save-budget").click()
     live.wait_for(lambda: live.api.get("/experiment").json()["config"]["trialConcurrency"] == 3, "concurrency 3")
-    page.wait_for_function("() => document.querySelector('[data-testid=edit-concurrency]').value === '3'")
+    page.wait_for_function("() => document.querySelector('[data-testid=edit-concurrency]')?.value === '3'")
 
 
 def test_adding_a_customized_trial_runs_it(live: LiveExperiment, page: Any) -> None:
@@ -160,7 +160,7 @@ def test_the_manager_log_page_is_linked_from_the_nav(live: LiveExperiment, page:
     live.settled()
     page.goto(live.url)
     page.locator("nav a[data-nav=log]").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=manager-log]')?.textContent.includes('experiment uie2e created')")
+    page.wait_for_function("() => document.querySelector('[data-testid=manager-log]')?.textContent?.includes('experiment uie2e created')")
     text = page.get_by_test_id("manager-log").text_content()
     assert "RUNNING" in text
     assert "FAILED: " in text

@@ -129,7 +129,7 @@ def test_inline_stderr_opens_in_view_on_a_phone(live: LiveExperiment, open_page:
     page.goto(f"{live.url}#/trials?filter=status:FAILED")
     button = page.locator("[data-testid=trials-table] tbody tr[data-trial]").first.get_by_test_id("show-stderr")
     button.click()
-    page.wait_for_function("() => document.querySelector('[data-testid=row-stderr]')?.textContent.includes('planned failure')")
+    page.wait_for_function("() => document.querySelector('[data-testid=row-stderr]')?.textContent?.includes('planned failure')")
     page.wait_for_timeout(200)
     box = page.get_by_test_id("row-stderr").first.bounding_box()
     assert box is not None
@@ -264,10 +264,10 @@ def test_sortable_headers_work_from_the_keyboard_and_a_skip_link_passes_the_rows
     page.keyboard.press("Tab")  # the next sortable header: final
     assert page.evaluate("() => document.activeElement.closest('th')?.dataset.col") == "final"
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('th[data-col=final]').textContent.includes('▼')")
+    page.wait_for_function("() => document.querySelector('th[data-col=final]')?.textContent?.includes('▼')")
     page.locator("th[data-col=final] button").focus()
     page.keyboard.press(" ")
-    page.wait_for_function("() => document.querySelector('th[data-col=final]').textContent.includes('▲')")
+    page.wait_for_function("() => document.querySelector('th[data-col=final]')?.textContent?.includes('▲')")
     page.get_by_test_id("trial-filter").focus()
     skip = page.locator("a[data-skip=charts]")
     for _ in range(10):
@@ -377,7 +377,7 @@ def test_a_long_trial_log_loads_earlier_ranges(live: LiveExperiment, page: Any) 
     live.wait_for(lambda: live.api.get(f"/trials/{trial['id']}").json()["status"] == "SUCCEEDED", "the chatty trial")
     page.goto(f"{live.url}#/trials/{trial['id']}")
     log = page.get_by_test_id("trial-log")
-    page.wait_for_function("() => document.querySelector('[data-testid=trial-log]').textContent.includes('log line 001999')")
+    page.wait_for_function("() => document.querySelector('[data-testid=trial-log]')?.textContent?.includes('log line 001999')")
     assert "log line 000000" not in log.text_content()
     for _ in range(5):
         if not page.get_by_test_id("log-earlier").count():
@@ -436,7 +436,7 @@ def test_the_charts_follow_the_tables_filter(live: LiveExperiment, page: Any) ->
     _chart_option(page)
     page.get_by_test_id("trial-filter").fill("status:SUCCEEDED x>0.3")
     page.get_by_test_id("trial-filter").press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-testid=trials-chart]').parentElement.textContent.includes('matching the filter')")
+    page.wait_for_function("() => document.querySelector('[data-testid=trials-chart]')?.parentElement?.textContent?.includes('matching the filter')")
     option = _chart_option(page)
     assert len(option["series"][0]["data"]) == len(succeeded)
     assert all(point[0] > 0.3 for point in option["series"][0]["data"])

@@ -51,6 +51,7 @@ def write_experiment(directory: Path, *, max_trials: int = 6, concurrency: int =
         "maxTrialNumber": max_trials,
         "tuner": {"name": "Random", "classArgs": {"optimize_mode": "maximize", "seed": 7}},
         "trainingService": {"platform": "local"},
+        "failFastTrials": 0,  # its first trials fail on purpose (seed 7 draws three "fail"s first)
     }
     path = directory / "config.json"
     path.write_text(json.dumps(config))

@@ -71,7 +71,7 @@ export async function render(root, { query }) {
     if (location.hash !== hash) history.replaceState(history.state, '', hash);
   }
 
-  const filterInput = h('input', { type: 'search', value: state.filter, placeholder: 'filter: lr>0.01 status:FAILED optimizer=sgd  (Enter)', 'data-testid': 'trial-filter', class: 'filter',
+  const filterInput = h('input', { type: 'search', value: state.filter, placeholder: 'filter: lr>0.01 status:FAILED optimizer=sgd  (Enter)', 'data-testid': 'trial-filter', class: 'filter', 'aria-label': 'Filter trials',
     // The grammar is tunelab/storage/_filter.py's; this is its one-line help.
     title: 'lr>0.01  lr=0.001..0.01  optimizer=sgd,adam  status:FAILED,RUNNING  final>0.9  metric.loss<0.2  '
       + 'model._name=cnn  params.final>1 (a parameter named like a column)  `a.b`=1 (backquotes: a name holding dots '

@@ -12,6 +12,12 @@ import * as compare from './pages/compare.js';
 import * as experiments from './pages/experiments.js';
 import * as managerLog from './pages/log.js';
 
+// A background refresh that loses the manager rejects with 'unreachable'; the connection banner already tells
+// the user (markLost), so such a rejection is expected and handled there, not an error of the page.
+window.addEventListener('unhandledrejection', (event) => {
+  if (event.reason && event.reason.code === 'unreachable') event.preventDefault();
+});
+
 // Counters for tests and the benchmark: how many changes and metric reports this page applied.
 const stats = { batches: 0, changes: 0, metrics: 0, maxLagS: 0, resyncs: 0 };
 window.tunelabStats = stats;

@@ -1,5 +1,9 @@
 """A non-finite metric in a live experiment leaves the page updating (issue 17, item 11): the live feed is
-strict JSON, so the browser's JSON.parse never drops a batch (see conftest.py for the experiment)."""
+strict JSON, so the browser's JSON.parse never drops a batch (see conftest.py for the experiment).
+
+The module runs last on purpose: its trial (x = 1e308, infinite intermediates) joins the session's shared
+experiment, and after it one chart tab of the trials page draws neither a chart nor its sentence (an open bug,
+found at the end of a session; the screenshot test in test_ui_second_pass.py shows it when run after this)."""
 
 from __future__ import annotations
 

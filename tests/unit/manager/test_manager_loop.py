@@ -253,6 +253,25 @@ def _stored_running(store: MemoryStore, sequence: int, x: float) -> Trial:
     return store.get_trial(trial.id)
 
 
+def _store_of_a_crashed_manager(tmp_path: Path) -> MemoryStore:
+    """The store a one-trial experiment's manager left when it died (its trials are added by the test)."""
+    store = MemoryStore("exp1")
+    cfg = parse_config({
+        "searchSpace": SPACE, "trialCommand": "x", "trialCodeDirectory": str(tmp_path), "trialConcurrency": 1,
+        "maxTrialNumber": 1, "tuner": {"name": "Random"}, "trainingService": {"platform": "local"},
+    })
+    store.create_experiment(ExperimentRecord(id="exp1", name="t", config=cfg.to_dict(), created_at=time.time()))
+    return store
+
+
+def _write_metrics_file(tmp_path: Path, trial_id: str, lines: list[dict[str, Any]]) -> Path:
+    """The trial's metrics file as the trial wrote it before the crash; returns the trial's directory."""
+    trial_dir = tmp_path / "trials" / trial_id
+    trial_dir.mkdir(parents=True)
+    (trial_dir / _env.METRICS_FILE_NAME).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return trial_dir
+
+
 def test_resume_recovers_dead_trials_from_their_metrics_files(tmp_path: Path) -> None:
     store = MemoryStore("exp1")
     cfg = parse_config({
@@ -285,17 +304,10 @@ def test_resume_recovers_dead_trials_from_their_metrics_files(tmp_path: Path) ->
 
 
 def test_a_trial_re_run_after_a_crash_starts_with_a_clean_curve(tmp_path: Path) -> None:
-    store = MemoryStore("exp1")
-    cfg = parse_config({
-        "searchSpace": SPACE, "trialCommand": "x", "trialCodeDirectory": str(tmp_path), "trialConcurrency": 1,
-        "maxTrialNumber": 1, "tuner": {"name": "Random"}, "trainingService": {"platform": "local"},
-    })
-    store.create_experiment(ExperimentRecord(id="exp1", name="t", config=cfg.to_dict(), created_at=time.time()))
+    store = _store_of_a_crashed_manager(tmp_path)
     died = _stored_running(store, 0, 0.5)
-    trial_dir = tmp_path / "trials" / died.id
-    trial_dir.mkdir(parents=True)
-    dead_attempt = [{"trial": died.id, "kind": "PERIODICAL", "seq": i, "value": 9.0, "ts": 1.0} for i in range(3)]
-    (trial_dir / _env.METRICS_FILE_NAME).write_text("".join(json.dumps(x) + "\n" for x in dead_attempt))
+    trial_dir = _write_metrics_file(tmp_path, died.id, [
+        {"trial": died.id, "kind": "PERIODICAL", "seq": i, "value": 9.0, "ts": 1.0} for i in range(3)])
 
     manager, _, store = make_manager(tmp_path, lambda p: Script(intermediates=[0.1], final=0.2), store=store,
                                      maxTrialNumber=1, trialConcurrency=1)
@@ -363,17 +375,10 @@ def test_a_non_finite_final_fails_the_trial_and_is_never_the_best(tmp_path: Path
 
 
 def test_resume_fails_a_trial_whose_file_holds_a_non_finite_final(tmp_path: Path) -> None:
-    store = MemoryStore("exp1")
-    cfg = parse_config({
-        "searchSpace": SPACE, "trialCommand": "x", "trialCodeDirectory": str(tmp_path), "trialConcurrency": 1,
-        "maxTrialNumber": 1, "tuner": {"name": "Random"}, "trainingService": {"platform": "local"},
-    })
-    store.create_experiment(ExperimentRecord(id="exp1", name="t", config=cfg.to_dict(), created_at=time.time()))
+    store = _store_of_a_crashed_manager(tmp_path)
     down = _stored_running(store, 0, 0.25)
-    trial_dir = tmp_path / "trials" / down.id
-    trial_dir.mkdir(parents=True)
-    (trial_dir / _env.METRICS_FILE_NAME).write_text(
-        json.dumps({"trial": down.id, "kind": "FINAL", "seq": 0, "value": "Infinity", "ts": 2.0}) + "\n")
+    _write_metrics_file(tmp_path, down.id, [
+        {"trial": down.id, "kind": "FINAL", "seq": 0, "value": "Infinity", "ts": 2.0}])
     manager, _, store = make_manager(tmp_path, lambda p: Script(final=p["x"]), store=store, maxTrialNumber=1)
     run(manager)
     recovered = store.get_trial(down.id)

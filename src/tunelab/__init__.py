@@ -22,6 +22,7 @@ from tunelab.trial_api import (
     get_trial_id,
     report_final_result,
     report_intermediate_result,
+    should_stop,
 )
 
 __version__ = "0.1.0"
@@ -73,4 +74,5 @@ __all__ = [
     "optimize",
     "report_final_result",
     "report_intermediate_result",
+    "should_stop",
 ]

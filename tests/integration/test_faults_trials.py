@@ -15,7 +15,7 @@ import pytest
 from tests.reliability.harness import LAB_ENV, Lab
 
 from tunelab.config import parse_config
-from tunelab.manager import _manager, create_session
+from tunelab.manager import create_session
 from tunelab.runners._containment import Containment
 from tunelab.trial import Trial, TrialState
 
@@ -88,7 +88,6 @@ def _trial_source() -> str:
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
     lab = Lab(tmp_path)
     monkeypatch.setenv(LAB_ENV, lab.token)  # trials inherit it: the leak check finds every one of them
-    monkeypatch.setattr(_manager, "KILL_GRACE_S", 1.0)
     try:
         yield lab
     finally:
@@ -104,6 +103,7 @@ def run_experiment(lab: Lab, cases: list[str], **overrides: Any) -> dict[str, Tr
         "trialConcurrency": len(cases),
         "maxTrialNumber": len(cases),
         "maxTrialDuration": "4s",
+        "trialGracePeriod": "1s",
         "tuner": {"name": "GridSearch"},
         "trainingService": {"platform": "local"},
         "experimentWorkingDirectory": str(lab.home),

@@ -170,6 +170,11 @@ class ExperimentConfig(ConfigBase):
     max_trial_duration: str | int | float | None = field(
         default=None, metadata=spec(check=duration, fix=_DURATION_FIX)
     )
+    # Not in NNI (it kills at once): how long a stopped trial gets between SIGTERM and SIGKILL, so a script
+    # that polls tunelab.should_stop() can finish its epoch and write a checkpoint.
+    trial_grace_period: str | int | float = field(
+        default="5s", metadata=spec(check=duration, fix=_DURATION_FIX)
+    )
     max_trial_retries: int = field(
         default=0,
         metadata=spec(check=integer(0), fix="set how often a failed trial is rerun, e.g. maxTrialRetries: 1"),
@@ -377,6 +382,11 @@ class ExperimentConfig(ConfigBase):
     def max_trial_duration_s(self) -> float | None:
         """``maxTrialDuration`` in seconds, or None when unlimited. Raises ConfigError if malformed."""
         return _seconds(self.max_trial_duration, "maxTrialDuration")
+
+    @property
+    def trial_grace_period_s(self) -> float:
+        """``trialGracePeriod`` in seconds: SIGTERM to SIGKILL when a trial is stopped. Raises ConfigError."""
+        return parse_duration(self.trial_grace_period, field="trialGracePeriod")
 
     @property
     def fail_fast_threshold(self) -> int | None:

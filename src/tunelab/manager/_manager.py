@@ -57,7 +57,6 @@ def _check_note(note: object) -> None:
     if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
         raise InvalidInputError(f"note: must be text of at most {MAX_NOTE_CHARS} characters, "
                                 f"got {len(note) if isinstance(note, str) else type(note).__name__}")
-KILL_GRACE_S = 5.0
 
 
 @dataclass
@@ -616,7 +615,7 @@ class ExperimentManager:
         if not self._fatal:
             self.store.add_event("trial_kill", trial_id=trial_id, data={"status": state.value, "message": message})
         if live.handle is not None:
-            await self.runner.kill(live.handle, grace=KILL_GRACE_S, reason=message)
+            await self.runner.kill(live.handle, grace=self.config.trial_grace_period_s, reason=message)
         if live.task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(live.task)

@@ -47,6 +47,7 @@ class LocalRunner:
         self._shell = shell
         self._processes: dict[str, asyncio.subprocess.Process] = {}
         self._killed: dict[str, str] = {}
+        self._kill_deadlines: dict[str, float] = {}  # trial -> when its grace period (SIGTERM -> SIGKILL) ends
         self._containment: Containment | None = None
 
     async def open(self) -> None:
@@ -120,6 +121,11 @@ class LocalRunner:
         else:
             returncode = await _wait_foreign(handle.pid)
         self._processes.pop(handle.trial_id, None)
+        # A stopped trial's shell dies of SIGTERM at once, while the script under it may be saving a
+        # checkpoint (tunelab.should_stop()): let the group drain until the grace period ends.
+        deadline = self._kill_deadlines.pop(handle.trial_id, None)
+        while deadline is not None and _process.group_alive(handle.pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         # Stragglers in the group (a shell's background job, forked workers) and daemons that left it
         # (setsid + double fork) die with the trial: nothing of it may keep holding a GPU (NNI #3136).
         if _process.group_alive(handle.pid):
@@ -138,6 +144,7 @@ class LocalRunner:
         _process.signal_group(handle.pid, signal.SIGTERM)
         process = self._processes.get(handle.trial_id)
         deadline = time.monotonic() + grace
+        self._kill_deadlines.setdefault(handle.trial_id, deadline)
         if process is not None:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(process.wait()), timeout=grace)

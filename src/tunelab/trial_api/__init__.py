@@ -10,6 +10,7 @@ from tunelab.trial_api._api import (
     report_final_result,
     report_intermediate_result,
 )
+from tunelab.trial_api._stop import should_stop
 
 __all__ = [
     "get_current_parameter",
@@ -20,4 +21,5 @@ __all__ = [
     "get_trial_id",
     "report_final_result",
     "report_intermediate_result",
+    "should_stop",
 ]

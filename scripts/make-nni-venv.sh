@@ -13,6 +13,7 @@ python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null || python=python3
 "$python" -m venv "$dir"
 "$dir/bin/python" -m pip install --quiet --upgrade pip
-"$dir/bin/python" -m pip install --quiet "nni==3.0" "numpy<2"
+# The BOHB extra (ConfigSpace, statsmodels) lets the differential suite run NNI's BOHB bracket arithmetic.
+"$dir/bin/python" -m pip install --quiet "nni[BOHB]==3.0" "numpy<2"
 "$dir/bin/python" -c "import nni, sys; print('nni', nni.__version__, 'in', sys.prefix)"
 echo "export TUNELAB_TEST_NNI_PYTHON=$(cd "$dir" && pwd)/bin/python"

@@ -17,7 +17,7 @@ import pytest
 from tunelab.assessors._medianstop import MedianstopAssessor
 from tunelab.base import NoMoreTrialsError
 from tunelab.space import parse_search_space
-from tunelab.tuners import History, HyperbandTuner, create_tuner_from_config
+from tunelab.tuners import BohbTuner, History, HyperbandTuner, create_tuner_from_config
 
 DOC = Path(__file__).parents[2] / "docs" / "nni-conformance.md"
 N = 400
@@ -40,6 +40,8 @@ GRID_SPACES = {
     "grid_quniform": {"q": {"_type": "quniform", "_value": [0, 4, 2]}, "c": {"_type": "choice", "_value": ["x", "y"]}},
 }
 HYPERBAND = {"hb_100_3": (100, 3), "hb_81_3": (81, 3), "hb_60_3": (60, 3), "hb_27_2": (27, 2)}
+#: BOHB (min_budget, max_budget, eta): NNI's defaults, a power of eta, and ranges whose budgets are not integers.
+BOHB = {"bohb_1_3_3": (1, 3, 3), "bohb_1_27_3": (1, 27, 3), "bohb_1_10_3": (1, 10, 3), "bohb_2_50_2": (2, 50, 2)}
 MEDIAN_EVENTS: list[list[Any]] = [
     ["assess", "a", [0.1, 0.2, 0.3]], ["end", "a", True],
     ["assess", "b", [0.5, 0.6, 0.7]], ["end", "b", True],
@@ -74,8 +76,85 @@ trainingService:
 #: Keys only NNI writes into its canonical form (its log level and working directory; the shortcuts it copies
 #: into trainingService) and only tunelab writes (maxTrialRetries, a tunelab feature).
 NNI_ONLY = {"logLevel", "experimentWorkingDirectory"}
-NNI_ONLY_SERVICE = {"trialCommand", "trialCodeDirectory", "debug"}
+NNI_ONLY_SERVICE = {"trialCommand", "trialCodeDirectory", "trialGpuNumber", "debug"}
 TUNELAB_ONLY = {"maxTrialRetries"}
+
+#: v1 config files as NNI 3.0's docs and examples write them (`nnictl create` converts them to v2).
+CONFIGS_V1 = {
+    "v1_local_tuner_assessor": """\
+authorName: default
+experimentName: example_mnist
+trialConcurrency: 2
+maxExecDuration: 1h
+maxTrialNum: 10
+trainingServicePlatform: local
+searchSpacePath: search_space.json
+useAnnotation: false
+tuner:
+  builtinTunerName: TPE
+  classArgs:
+    optimize_mode: maximize
+assessor:
+  builtinAssessorName: Medianstop
+  classArgs:
+    optimize_mode: maximize
+    start_step: 2
+trial:
+  command: python3 mnist.py
+  codeDir: .
+  gpuNum: 0
+localConfig:
+  useActiveGpu: false
+""",
+    "v1_advisor": """\
+experimentName: hb
+trialConcurrency: 3
+maxExecDuration: 30m
+maxTrialNum: 20
+trainingServicePlatform: local
+searchSpacePath: search_space.json
+advisor:
+  builtinAdvisorName: Hyperband
+  classArgs: {optimize_mode: maximize, R: 60, eta: 3}
+trial:
+  command: python3 trial.py
+  codeDir: .
+""",
+    "v1_gpu": """\
+trialConcurrency: 1
+maxTrialNum: 4
+trainingServicePlatform: local
+searchSpacePath: search_space.json
+tuner:
+  builtinTunerName: Random
+  classArgs: {seed: 3}
+trial:
+  command: python3 trial.py
+  codeDir: .
+  gpuNum: 1
+localConfig:
+  gpuIndices: "0,1"
+  maxTrialNumPerGpu: 2
+  useActiveGpu: true
+""",
+    "v1_custom_tuner": """\
+trialConcurrency: 1
+maxTrialNum: 4
+trainingServicePlatform: local
+searchSpacePath: search_space.json
+tuner:
+  codeDir: tuners
+  classFileName: my_tuner.py
+  className: MyTuner
+  classArgs: {optimize_mode: minimize}
+trial:
+  command: python3 trial.py
+  codeDir: .
+""",
+}
+#: NNI's canonical form of a v1 file keeps the search-space file's path beside the space it read; tunelab
+#: keeps the space only (the file is read once, at load, in both).
+NNI_ONLY_V1 = {*NNI_ONLY, "searchSpaceFile"}
 
 ROWS: list[tuple[str, str, str, str]] = []
 #: Differences kept on purpose (docs/from-nnictl.md gives the reasons); listed so the table shows them too.
@@ -90,19 +169,31 @@ DELIBERATE = [
 ]  # behaviour, NNI, tunelab, same/different (why)
 
 
-def _request() -> dict[str, Any]:
+def _request(v1_dir: Path) -> dict[str, Any]:
     request: dict[str, Any] = {f"sample_{k}": {"kind": "sampling", "space": v, "seed": 1, "n": N}
                                for k, v in SPACES.items()}
     request.update({k: {"kind": "hyperband", "R": r, "eta": e} for k, (r, e) in HYPERBAND.items()})
     request.update({k: {"kind": "grid", "space": v, "limit": 100} for k, v in GRID_SPACES.items()})
     request.update({k: {"kind": "medianstop", "args": v, "events": MEDIAN_EVENTS} for k, v in MEDIAN_ARGS.items()})
+    request.update({k: {"kind": "bohb", "min_budget": lo, "max_budget": hi, "eta": e} for k, (lo, hi, e) in BOHB.items()})
     request["config_v2"] = {"kind": "config", "yaml": CONFIG_V2, "dir": "."}
+    request.update({k: {"kind": "config_v1", "yaml": v, "dir": str(v1_dir)} for k, v in CONFIGS_V1.items()})
     return request
 
 
 @pytest.fixture(scope="module")
-def nni(oracle_session: Any) -> dict[str, Any]:
-    return dict(oracle_session(_request()))
+def v1_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory both parsers read the v1 files from (so resolved paths compare equal)."""
+    where = tmp_path_factory.mktemp("v1")
+    (where / "search_space.json").write_text('{"lr": {"_type": "loguniform", "_value": [0.001, 0.1]}}')
+    (where / "tuners").mkdir()
+    (where / "tuners" / "my_tuner.py").write_text("class MyTuner:\n    pass\n")
+    return where
+
+
+@pytest.fixture(scope="module")
+def nni(oracle_session: Any, v1_dir: Path) -> dict[str, Any]:
+    return dict(oracle_session(_request(v1_dir)))
 
 
 def _values(samples: list[dict[str, Any]]) -> list[Any]:
@@ -160,6 +251,24 @@ def test_hyperband_brackets_and_budgets(nni: dict[str, Any], name: str) -> None:
     assert ours == nni[name]
 
 
+def _ours_bohb(low: int, high: int, eta: int) -> dict[str, Any]:
+    tuner = BohbTuner(parse_search_space(SPACES["uniform"]), min_budget=low, max_budget=high, eta=eta, seed=0)
+    brackets = []
+    for _ in range(tuner.s_max + 1):
+        bracket = tuner._open_bracket()
+        brackets.append({"s": bracket.s, "rungs": [[n, b] for n, b in zip(bracket.sizes, bracket.budgets, strict=True)]})
+    return {"s_max": tuner.s_max, "brackets": brackets}
+
+
+@pytest.mark.parametrize("name", list(BOHB))
+def test_bohb_brackets_and_budgets(nni: dict[str, Any], name: str) -> None:
+    low, high, eta = BOHB[name]
+    ours = _ours_bohb(low, high, eta)
+    _row(f"BOHB min_budget={low}, max_budget={high}, eta={eta}: (configs, TRIAL_BUDGET) per rung",
+         nni[name]["brackets"][0]["rungs"], ours["brackets"][0]["rungs"])
+    assert ours == nni[name]
+
+
 def _ours_grid(space: dict[str, Any]) -> list[dict[str, Any]]:
     tuner = create_tuner_from_config("GridSearch", space)
     out: list[dict[str, Any]] = []
@@ -209,6 +318,22 @@ def test_v2_config_canonical_form(nni: dict[str, Any]) -> None:
     differing = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
     _row("v2 config file: canonical form, key by key", f"{len(theirs)} keys", f"{len(ours)} keys",
          note=f"differing: {differing}; NNI-only {sorted(NNI_ONLY)}, tunelab-only {sorted(TUNELAB_ONLY)}")
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", list(CONFIGS_V1))
+def test_v1_config_canonical_form(nni: dict[str, Any], v1_dir: Path, name: str) -> None:
+    import yaml
+
+    from tunelab.config import parse_config
+
+    theirs = {k: v for k, v in nni[name].items() if k not in NNI_ONLY_V1}
+    theirs["trainingService"] = {k: v for k, v in theirs["trainingService"].items() if k not in NNI_ONLY_SERVICE}
+    parsed = parse_config(yaml.safe_load(CONFIGS_V1[name]), base_dir=v1_dir)
+    ours = {k: v for k, v in parsed.to_dict().items() if k not in TUNELAB_ONLY}
+    differing = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+    _row(f"v1 config file `{name}`: canonical form after conversion", f"{len(theirs)} keys", f"{len(ours)} keys",
+         note=f"differing: {differing}; NNI-only {sorted(NNI_ONLY_V1)}")
     assert ours == theirs
 
 

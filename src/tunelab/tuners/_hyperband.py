@@ -223,7 +223,12 @@ class BohbTuner(_SuccessiveHalving):
         return math.floor(math.log(self.max_budget / self.min_budget) / math.log(self.eta) + 1e-9)
 
     def budgets(self, s: int) -> list[float]:
-        return [self.max_budget * self.eta ** (i - s) for i in range(s + 1)]
+        exact = [self.max_budget * self.eta ** (i - s) for i in range(s + 1)]
+        if float(self.min_budget).is_integer() and float(self.max_budget).is_integer():
+            # NNI's integer budgets (its class args are ints): each rung's TRIAL_BUDGET rounded down, so
+            # max_budget=10, eta=3 runs 1, 3, 10 epochs as on NNI, not 1.11, 3.33, 10.
+            return [float(math.floor(budget + 1e-9)) for budget in exact]
+        return exact  # fractional budgets (NNI refuses them): the exact geometric ladder
 
     def new_config(self) -> dict[str, Any]:
         if self.rng.random() < self.random_fraction:

@@ -34,6 +34,23 @@ def hyperband(case):
     return {"s_max": s_max, "brackets": brackets}
 
 
+def bohb(case):
+    # NNI's BOHB bracket arithmetic (its advisor needs ConfigSpace, installed with nni[BOHB]).
+    from nni.algorithms.hpo.bohb_advisor.bohb_advisor import Bracket, _epsilon
+
+    low, high, eta = case["min_budget"], case["max_budget"], case["eta"]
+    s_max = math.floor(math.log(high / low, eta) + _epsilon)
+    brackets = []
+    for s in range(s_max, -1, -1):
+        bracket = Bracket(s, s_max, eta, high, "maximize")
+        rungs = []
+        for i in range(s + 1):
+            bracket.i = i
+            rungs.append(list(bracket.get_n_r()))
+        brackets.append({"s": s, "rungs": rungs})
+    return {"s_max": s_max, "brackets": brackets}
+
+
 def grid(case):
     from nni import NoMoreTrialError
     from nni.algorithms.hpo.gridsearch_tuner import GridSearchTuner
@@ -72,6 +89,19 @@ def config(case):
     return ExperimentConfig.load(str(path)).json()
 
 
+def config_v1(case):
+    # What `nnictl create` does with a v1 file: convert it, then build the v2 config, relative paths taken
+    # from the config file's directory.
+    import os
+
+    import yaml
+    from nni.experiment.config import ExperimentConfig
+    from nni.experiment.config.convert import to_v2
+
+    os.chdir(case["dir"])
+    return ExperimentConfig(**to_v2(yaml.safe_load(case["yaml"]))).json()
+
+
 def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -82,7 +112,8 @@ def _plain(value):
     return value
 
 
-KINDS = {"sampling": sampling, "hyperband": hyperband, "grid": grid, "medianstop": medianstop, "config": config}
+KINDS = {"sampling": sampling, "hyperband": hyperband, "bohb": bohb, "grid": grid, "medianstop": medianstop,
+         "config": config, "config_v1": config_v1}
 
 if __name__ == "__main__":
     import logging

@@ -2,6 +2,10 @@
 dict metrics, intermediate results and a nested space. Stopped with ``nnictl stop``, then imported with
 ``tunelab import-nni``; tunelab's export of the import must equal ``nnictl experiment export`` of it.
 
+A second pair of runs, one under ``nnictl create`` and one under ``tunelab run`` with the same config and
+the same ``import nni`` script, compares what a trial process observes: its NNI_* variables, its working
+directory, the trial SDK's ids, and the status of a trial that exits non-zero after its final result.
+
 ``oracle/nnictl.py`` runs the real nnictl with two test-only adjustments (127.0.0.1 only; patient start-up
 on a loaded machine); nothing else of NNI is changed."""
 
@@ -122,3 +126,99 @@ def _unordered(records: dict[str, Any]) -> dict[str, Any]:
 def _unordered_csv(rows: dict[str, Any]) -> dict[str, Any]:
     return {tid: {**r, "intermediate": sorted(json.loads(r["intermediate"]), key=json.dumps)}
             for tid, r in rows.items()}
+
+TRIAL = """\
+import json, os, sys, nni
+params = nni.get_next_parameter()
+env = {{k: v for k, v in os.environ.items() if k.startswith("NNI_")}}
+seen = {{"env": env, "cwd": os.getcwd(), "experiment": nni.get_experiment_id(), "trial": nni.get_trial_id(),
+        "sequence": nni.get_sequence_id()}}
+with open(os.path.join({out!r}, env["NNI_TRIAL_JOB_ID"] + ".json"), "w") as f:
+    json.dump(seen, f)
+nni.report_final_result(params["x"])
+sys.exit(3 if nni.get_sequence_id() == 1 else 0)
+"""
+
+
+def _project(root: Path, python: str, extra: str = "") -> tuple[Path, Path]:
+    code, out = root / "code", root / "out"
+    code.mkdir(parents=True)
+    out.mkdir()
+    (code / "trial.py").write_text(TRIAL.format(out=str(out)))
+    (code / "search_space.json").write_text(json.dumps({"x": {"_type": "uniform", "_value": [0, 1]}}))
+    (code / "config.yml").write_text(textwrap.dedent(f"""\
+        searchSpaceFile: search_space.json
+        trialCommand: {python} trial.py
+        trialCodeDirectory: .
+        trialConcurrency: 1
+        maxTrialNumber: 2
+        tuner:
+          name: Random
+        trainingService:
+          platform: local
+        """) + extra)
+    return code, out
+
+
+def _run_nni(root: Path, nni_python: str) -> tuple[dict[int, str], list[dict[str, Any]], Path]:
+    exps = root / "nni-experiments"
+    code, out = _project(root, nni_python, f"experimentWorkingDirectory: {exps}\n")
+    port = _free_port()
+    created = _nnictl(nni_python, "create", "--config", "config.yml", "--port", str(port), home=root / "home", cwd=code)
+    assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
+    (exp_id,) = [p.name for p in exps.iterdir() if p.name != "_latest"]
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            jobs = _get(port, "/trial-jobs")
+            if len(jobs) == 2 and all(j["status"] in ("SUCCEEDED", "FAILED") for j in jobs):
+                break
+            time.sleep(1)
+        else:
+            raise AssertionError(f"NNI trials did not end: {jobs}")
+    finally:
+        _nnictl(nni_python, "stop", exp_id, home=root / "home", cwd=code)
+    return {j["sequenceId"]: j["status"] for j in jobs}, _seen(out), code
+
+
+def _run_tunelab(root: Path) -> tuple[dict[int, str], list[dict[str, Any]], Path]:
+    code, out = _project(root, sys.executable, "failFastTrials: 0\n")
+    home = root / "home"
+    ran = _tunelab("run", "config.yml", "--port", "0", home=home, cwd=code)
+    assert ran.returncode in (0, 1), ran.stdout[-2000:] + ran.stderr[-2000:]
+    (exp_id,) = [p.name for p in home.iterdir() if p.is_dir()]  # the one experiment of this TUNELAB_HOME
+    listed = _tunelab("trial", "ls", exp_id, "--json", home=home, cwd=code)
+    assert listed.returncode == 0, listed.stderr
+    return {t["sequence"]: t["status"] for t in json.loads(listed.stdout)}, _seen(out), code
+
+
+def _seen(out: Path) -> list[dict[str, Any]]:
+    return sorted((json.loads(p.read_text()) for p in out.iterdir()), key=lambda s: s["sequence"])
+
+
+def _shape(seen: list[dict[str, Any]], code: Path) -> list[dict[str, Any]]:
+    """What must agree: variable names, platform, sequence, and how ids and directories relate (the ids and
+    paths themselves differ by run; the command channel's address is each tool's own transport)."""
+    shapes = []
+    for s in seen:
+        env = s["env"]
+        shapes.append({
+            "names": sorted(env),
+            "platform": env["NNI_PLATFORM"],
+            "sequence": (s["sequence"], env["NNI_TRIAL_SEQ_ID"]),
+            "ids_match_sdk": (s["experiment"] == env["NNI_EXP_ID"], s["trial"] == env["NNI_TRIAL_JOB_ID"]),
+            "output_is_sys_dir": env["NNI_OUTPUT_DIR"] == env["NNI_SYS_DIR"],
+            "trial_dir_named_by_id": Path(env["NNI_SYS_DIR"]).name == env["NNI_TRIAL_JOB_ID"],
+            "trial_dir_exists": Path(env["NNI_SYS_DIR"]).is_dir(),
+            "code_dir": env["NNI_CODE_DIR"] == str(code),
+            "cwd_is_code_dir": s["cwd"] == str(code),
+        })
+    return shapes
+
+
+def test_trial_environment_and_states_match_nni(tmp_path: Path, nni_python: str) -> None:
+    nni_states, nni_seen, nni_code = _run_nni(tmp_path / "nni", nni_python)
+    our_states, our_seen, our_code = _run_tunelab(tmp_path / "tunelab")
+    assert _shape(our_seen, our_code) == _shape(nni_seen, nni_code)
+    # A trial that reported its final result and then exited 3 is FAILED in both.
+    assert our_states == nni_states == {0: "SUCCEEDED", 1: "FAILED"}

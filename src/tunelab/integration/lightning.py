@@ -10,6 +10,7 @@ from typing import Any
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from tunelab.integration._common import MetricReporter, missing_metric
+from tunelab.trial_api._stop import claim_sigterm
 
 
 class TunelabCallback(Callback):
@@ -22,6 +23,12 @@ class TunelabCallback(Callback):
     def __init__(self, monitor: str = "val_acc", *, final: str = "last", mode: str = "max") -> None:
         super().__init__()
         self.reporter = MetricReporter(monitor, final=final, mode=mode)
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        # Lightning installed its SIGTERM handler just before this hook; it raises SIGTERMException at the
+        # next step, which is the mid-step death this callback exists to avoid. Lightning restores the
+        # handlers that were there before fit when it tears down.
+        claim_sigterm()
 
     def on_validation_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if trainer.sanity_checking:  # the two warm-up batches are not an epoch

@@ -44,6 +44,20 @@ def install() -> bool:
     return True
 
 
+def claim_sigterm() -> bool:
+    """Make SIGTERM a stop request even over a framework's own handler (Lightning's raises mid-step).
+
+    For callbacks that call it once the framework has set its handlers up; returns False off the main thread.
+    """
+    global _installed
+    try:
+        _signal.signal(_signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        return False
+    _installed = True
+    return True
+
+
 def should_stop() -> bool:
     """True once the manager has asked this trial to stop; finish the step, save, report and exit.
 

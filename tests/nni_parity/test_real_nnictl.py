@@ -160,7 +160,7 @@ def _project(root: Path, python: str, extra: str = "") -> tuple[Path, Path]:
     return code, out
 
 
-def _run_nni(root: Path, nni_python: str) -> tuple[dict[int, str], list[dict[str, Any]], Path]:
+def _run_nni(root: Path, nni_python: str) -> tuple[dict[int, str], list[dict[str, Any]], Path, dict[str, Any]]:
     exps = root / "nni-experiments"
     code, out = _project(root, nni_python, f"experimentWorkingDirectory: {exps}\n")
     port = _free_port()
@@ -176,20 +176,43 @@ def _run_nni(root: Path, nni_python: str) -> tuple[dict[int, str], list[dict[str
             time.sleep(1)
         else:
             raise AssertionError(f"NNI trials did not end: {jobs}")
+        records = _api_shapes(nni_python, port, root / "home", code)
     finally:
         _nnictl(nni_python, "stop", exp_id, home=root / "home", cwd=code)
-    return {j["sequenceId"]: j["status"] for j in jobs}, _seen(out), code
+    return {j["sequenceId"]: j["status"] for j in jobs}, _seen(out), code, records
 
 
-def _run_tunelab(root: Path) -> tuple[dict[int, str], list[dict[str, Any]], Path]:
+def _run_tunelab(root: Path) -> tuple[dict[int, str], list[dict[str, Any]], Path, dict[str, Any]]:
     code, out = _project(root, sys.executable, "failFastTrials: 0\n")
     home = root / "home"
-    ran = _tunelab("run", "config.yml", "--port", "0", home=home, cwd=code)
-    assert ran.returncode in (0, 1), ran.stdout[-2000:] + ran.stderr[-2000:]
+    port = _free_port()
+    created = _tunelab("create", "--config", "config.yml", "--port", str(port), home=home, cwd=code)
+    assert created.returncode == 0, created.stdout[-2000:] + created.stderr[-2000:]
     (exp_id,) = [p.name for p in home.iterdir() if p.is_dir()]  # the one experiment of this TUNELAB_HOME
-    listed = _tunelab("trial", "ls", exp_id, "--json", home=home, cwd=code)
-    assert listed.returncode == 0, listed.stderr
-    return {t["sequence"]: t["status"] for t in json.loads(listed.stdout)}, _seen(out), code
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            listed = _tunelab("trial", "ls", exp_id, "--json", home=home, cwd=code)
+            trials = json.loads(listed.stdout) if listed.returncode == 0 else []
+            if len(trials) == 2 and all(t["status"] in ("SUCCEEDED", "FAILED") for t in trials):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"tunelab trials did not end: {listed.stdout}{listed.stderr}")
+        records = _api_shapes(sys.executable, port, home, code)
+    finally:
+        _tunelab("stop", exp_id, home=home, cwd=code)
+    return {t["sequence"]: t["status"] for t in trials}, _seen(out), code, records
+
+
+def _api_shapes(python: str, port: int, home: Path, cwd: Path) -> dict[str, Any]:
+    """NNI's ``Experiment.connect(port)`` records, as shapes, from a script run in ``python``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TUNELAB_", "NNI_", "PYTHON"))}
+    env.update(HOME=str(home), TUNELAB_HOME=str(home))
+    probe = subprocess.run([python, str(ORACLE / "api_shapes.py"), str(port)], cwd=cwd, env=env,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    return dict(json.loads(probe.stdout.strip().splitlines()[-1]))
 
 
 def _seen(out: Path) -> list[dict[str, Any]]:
@@ -216,9 +239,18 @@ def _shape(seen: list[dict[str, Any]], code: Path) -> list[dict[str, Any]]:
     return shapes
 
 
-def test_trial_environment_and_states_match_nni(tmp_path: Path, nni_python: str) -> None:
-    nni_states, nni_seen, nni_code = _run_nni(tmp_path / "nni", nni_python)
-    our_states, our_seen, our_code = _run_tunelab(tmp_path / "tunelab")
+def test_trial_environment_states_and_api_records_match_nni(tmp_path: Path, nni_python: str) -> None:
+    nni_states, nni_seen, nni_code, nni_records = _run_nni(tmp_path / "nni", nni_python)
+    our_states, our_seen, our_code, our_records = _run_tunelab(tmp_path / "tunelab")
     assert _shape(our_seen, our_code) == _shape(nni_seen, nni_code)
     # A trial that reported its final result and then exited 3 is FAILED in both.
     assert our_states == nni_states == {0: "SUCCEEDED", 1: "FAILED"}
+    # NNI's Experiment API over the live experiment: the same records, field by field.
+    # NNI's Experiment API over the live experiment: the same records, field by field. The profile holds
+    # NNI's keys (tunelab adds its overview's), less NNI's database row counter `revision`; its `params` is
+    # the canonical config, less the keys only NNI writes (compared in test_differential.py).
+    nni_profile, our_profile = nni_records.pop("profile_keys"), our_records.pop("profile_keys")
+    assert set(nni_profile) - {"revision"} <= set(our_profile)
+    nni_params, our_params = nni_records.pop("profile_params_keys"), our_records.pop("profile_params_keys")
+    assert set(nni_params) - {"experimentWorkingDirectory", "logLevel", "searchSpaceFile"} <= set(our_params)
+    assert our_records == nni_records

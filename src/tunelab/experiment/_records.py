@@ -24,11 +24,14 @@ class TrialResult:
 
 @dataclass
 class TrialMetricData:
-    """One reported metric; ``data`` is the decoded value (a number or a dict with ``'default'``)."""
+    """One reported metric; ``data`` is the decoded value (a number or a dict with ``'default'``).
+
+    ``parameterId`` is a string, as NNI 3.0's live API returns it (its dataclass says int; its REST data,
+    and so the records its users see, carry the text), pinned by ``tests/nni_parity``."""
 
     timestamp: int
     trialJobId: str
-    parameterId: int
+    parameterId: str
     type: str
     sequence: int
     data: Any
@@ -40,6 +43,9 @@ class TrialHyperParameters:
     parameter_source: str
     parameters: dict[str, Any]
     parameter_index: int = 0
+    #: NNI's placement constraint and version info of the parameters; tunelab has neither (always None).
+    placement_constraint: Any = None
+    version_info: Any = None
 
 
 @dataclass
@@ -89,7 +95,7 @@ def trial_job(trial: Mapping[str, Any], trial_dir: str = "") -> TrialJob:
     finals = []
     if trial.get("final_data") is not None or trial.get("final") is not None:
         data = trial["final_data"] if trial.get("final_data") is not None else trial["final"]
-        finals.append(TrialMetricData(_ms(trial.get("ended_at")) or 0, trial_id, int(trial["sequence"]),
+        finals.append(TrialMetricData(_ms(trial.get("ended_at")) or 0, trial_id, str(trial["sequence"]),
                                       "FINAL", 0, data))
     return TrialJob(
         trialJobId=trial_id,
@@ -109,7 +115,7 @@ def trial_job(trial: Mapping[str, Any], trial_dir: str = "") -> TrialJob:
 def metric_data(trial: Mapping[str, Any]) -> list[TrialMetricData]:
     """Intermediate then final metrics of one trial in the REST detail shape (``GET /trials/{id}``)."""
     trial = json_decode(dict(trial))
-    trial_id, sequence = str(trial["id"]), int(trial["sequence"])
+    trial_id, sequence = str(trial["id"]), str(trial["sequence"])
     out = [
         TrialMetricData(_ms(m.get("timestamp")) or 0, trial_id, sequence, "PERIODICAL", int(m["sequence"]),
                         m["data"] if m.get("data") is not None else m.get("value"))

@@ -20,7 +20,7 @@ from tunelab.config._fields import camel, spec_of
 
 # Keys tunelab adds on top of NNI's v2 schema (the module docstring of tunelab.config._experiment lists
 # them); every other key is spelled as in NNI, which the NNI-name column states.
-TUNELAB_ONLY = {"maxTrialRetries", "failFastTrials", "storage"}
+TUNELAB_ONLY = {"maxTrialRetries", "failFastTrials", "storage", "trialGracePeriod"}
 
 
 def _default(field: dataclasses.Field[Any]) -> str:

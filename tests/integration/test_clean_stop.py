@@ -82,3 +82,13 @@ def test_a_trial_that_polls_should_stop_checkpoints_and_is_recorded_early_stoppe
     # The deaf trial kept SIGTERM's default action: it died at once, with no checkpoint and no final.
     assert not (tmp_path / "deaf.ckpt").exists()
     assert trials["deaf"].final is None
+
+
+def test_a_bad_grace_period_names_the_key() -> None:
+    import pytest
+
+    from tunelab.base import ConfigError
+
+    with pytest.raises(ConfigError, match=r"trialGracePeriod: must be a duration.*'soon'"):
+        parse_config({"searchSpace": {"x": {"_type": "choice", "_value": [1]}}, "trialCommand": "true",
+                      "trialConcurrency": 1, "trialGracePeriod": "soon", "trainingService": {"platform": "local"}})

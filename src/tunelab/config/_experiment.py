@@ -1,5 +1,5 @@
 """``ExperimentConfig``: every key of NNI's v2 experiment config, plus tunelab's ``maxTrialRetries``,
-``failFastTrials`` and ``storage``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
+``failFastTrials``, ``storage`` and ``trialGracePeriod``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
 
 from __future__ import annotations
 

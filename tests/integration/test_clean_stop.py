@@ -7,6 +7,9 @@ import asyncio
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tunelab.config import parse_config
 from tunelab.manager import create_session
@@ -41,7 +44,7 @@ tunelab.report_final_result(1.0)
 """
 
 
-def _run(tmp_path: Path) -> dict[str, Trial]:
+def _run(tmp_path: Path, service: dict[str, Any]) -> dict[str, Trial]:
     code = tmp_path / "code"
     algorithms = tmp_path / "algorithms"
     code.mkdir()
@@ -57,7 +60,7 @@ def _run(tmp_path: Path) -> dict[str, Trial]:
         "trialGracePeriod": "10s",
         "tuner": {"name": "GridSearch"},
         "assessor": {"className": "stop_at_third.StopAtThird", "codeDirectory": str(algorithms)},
-        "trainingService": {"platform": "local"},
+        "trainingService": service,
         "experimentWorkingDirectory": str(tmp_path / "home"),
         "failFastTrials": 0,
     })
@@ -70,8 +73,15 @@ def _run(tmp_path: Path) -> dict[str, Trial]:
         session.close()
 
 
-def test_a_trial_that_polls_should_stop_checkpoints_and_is_recorded_early_stopped(tmp_path: Path) -> None:
-    trials = _run(tmp_path)
+@pytest.mark.parametrize("service", [
+    pytest.param({"platform": "local"}, id="local"),
+    pytest.param({"platform": "dask", "nWorkers": 2}, id="dask", marks=pytest.mark.dask),
+])
+def test_a_trial_that_polls_should_stop_checkpoints_and_is_recorded_early_stopped(
+        tmp_path: Path, service: dict[str, Any]) -> None:
+    if service["platform"] == "dask":
+        pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'tunelab[dask]')")
+    trials = _run(tmp_path, service)
     assert trials["polite"].status == TrialState.EARLY_STOPPED
     assert trials["deaf"].status == TrialState.EARLY_STOPPED
     # The polite trial saw the stop after its third report and saved within the grace period.
@@ -85,8 +95,6 @@ def test_a_trial_that_polls_should_stop_checkpoints_and_is_recorded_early_stoppe
 
 
 def test_a_bad_grace_period_names_the_key() -> None:
-    import pytest
-
     from tunelab.base import ConfigError
 
     with pytest.raises(ConfigError, match=r"trialGracePeriod: must be a duration.*'soon'"):

@@ -243,6 +243,11 @@ def _supervise(attempt: _Attempt, worker: Any, tails: list[_Tail], emit: Callabl
             _process.signal_group(process.pid, signal.SIGKILL)
             # Again after an interval if it still lives (a process in uninterruptible sleep), not in a spin.
             attempt.kill_deadline = time.monotonic() + spec.log_interval
+    # A stopped trial's shell dies of SIGTERM at once while the script under it may still be saving a
+    # checkpoint (tunelab.should_stop()): let the group drain until the grace period ends.
+    while (attempt.kill_deadline is not None and _process.group_alive(process.pid)
+           and time.monotonic() < attempt.kill_deadline):
+        time.sleep(0.05)
     # Stragglers in the group (a shell's background job, forked workers) die with the trial.
     if _process.group_alive(process.pid):
         _process.signal_group(process.pid, signal.SIGKILL)

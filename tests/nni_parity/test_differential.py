@@ -74,10 +74,10 @@ trainingService:
   platform: local
 """
 #: Keys only NNI writes into its canonical form (its log level and working directory; the shortcuts it copies
-#: into trainingService) and only tunelab writes (maxTrialRetries, a tunelab feature).
+#: into trainingService) and only tunelab writes (maxTrialRetries and trialGracePeriod, tunelab features).
 NNI_ONLY = {"logLevel", "experimentWorkingDirectory"}
 NNI_ONLY_SERVICE = {"trialCommand", "trialCodeDirectory", "trialGpuNumber", "debug"}
-TUNELAB_ONLY = {"maxTrialRetries"}
+TUNELAB_ONLY = {"maxTrialRetries", "trialGracePeriod"}
 
 #: v1 config files as NNI 3.0's docs and examples write them (`nnictl create` converts them to v2).
 CONFIGS_V1 = {

@@ -127,7 +127,7 @@ def _unordered_csv(rows: dict[str, Any]) -> dict[str, Any]:
     return {tid: {**r, "intermediate": sorted(json.loads(r["intermediate"]), key=json.dumps)}
             for tid, r in rows.items()}
 
-TRIAL = """\
+ENV_TRIAL = """\
 import json, os, sys, nni
 params = nni.get_next_parameter()
 env = {{k: v for k, v in os.environ.items() if k.startswith("NNI_")}}
@@ -144,7 +144,7 @@ def _project(root: Path, python: str, extra: str = "") -> tuple[Path, Path]:
     code, out = root / "code", root / "out"
     code.mkdir(parents=True)
     out.mkdir()
-    (code / "trial.py").write_text(TRIAL.format(out=str(out)))
+    (code / "trial.py").write_text(ENV_TRIAL.format(out=str(out)))
     (code / "search_space.json").write_text(json.dumps({"x": {"_type": "uniform", "_value": [0, 1]}}))
     (code / "config.yml").write_text(textwrap.dedent(f"""\
         searchSpaceFile: search_space.json
@@ -254,3 +254,81 @@ def test_trial_environment_states_and_api_records_match_nni(tmp_path: Path, nni_
     nni_params, our_params = nni_records.pop("profile_params_keys"), our_records.pop("profile_params_keys")
     assert set(nni_params) - {"experimentWorkingDirectory", "logLevel", "searchSpaceFile"} <= set(our_params)
     assert our_records == nni_records
+
+
+API_TRIAL = textwrap.dedent("""\
+    import sys, time, nni
+    p = nni.get_next_parameter()
+    seq = nni.get_sequence_id()
+    if seq == 0:  # a good trial
+        for i in range(4):
+            nni.report_intermediate_result({"default": 0.9, "step": i})
+        nni.report_final_result({"default": 0.9, "acc": p["x"]})
+    elif seq == 1:  # a failed trial
+        nni.report_intermediate_result(0.5)
+        sys.exit(1)
+    else:  # a trial Medianstop stops (its curve stays below the good one's from step 2)
+        for i in range(30):
+            nni.report_intermediate_result({"default": 0.1, "step": i})
+            time.sleep(0.3)
+        nni.report_final_result(0.1)
+    """)
+
+
+def test_python_api_experiment_imports_exports_and_resumes(tmp_path: Path, nni_python: str) -> None:
+    code, exps, prefix = tmp_path / "code", tmp_path / "nni-experiments", tmp_path / "nni-export"
+    code.mkdir()
+    (code / "trial.py").write_text(API_TRIAL)
+    (code / "search_space.json").write_text(json.dumps(SPACE))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TUNELAB_", "NNI_", "PYTHON"))}
+    env["HOME"] = str(tmp_path / "home")
+    made = subprocess.run([nni_python, str(ORACLE / "python_api.py"), str(code), str(exps), str(_free_port()),
+                           str(prefix)], cwd=code, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-3000:]
+    (nni_run,) = [json.loads(line[len("RESULT "):]) for line in made.stdout.splitlines() if line.startswith("RESULT ")]
+    exp_id = nni_run["id"]
+    # NNI records the assessor's stop as USER_CANCELED (a documented, deliberate difference below).
+    assert {int(k): v for k, v in nni_run["statuses"].items()} == {0: "SUCCEEDED", 1: "FAILED", 2: "USER_CANCELED"}
+
+    home = tmp_path / "tunelab-home"
+    imported = _tunelab("import-nni", str(exps / exp_id), home=home, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    listed = json.loads(_tunelab("trial", "ls", exp_id, "--json", home=home, cwd=tmp_path).stdout)
+    # The import keeps what NNI recorded: its database holds nothing that tells an assessor's stop from a
+    # user's cancel (both are a USER_CANCELED event), so the stopped trial stays USER_CANCELED.
+    assert {t["sequence"]: t["status"] for t in listed} == {0: "SUCCEEDED", 1: "FAILED", 2: "USER_CANCELED"}
+    best = json.loads(_tunelab("best", exp_id, "--json", home=home, cwd=tmp_path).stdout)
+    assert (best["sequence_id"], best["value"]) == (0, 0.9)
+    ours = {r["trialJobId"]: r for r in json.loads(_tunelab("export", exp_id, "--intermediate", home=home,
+                                                               cwd=tmp_path).stdout)}
+    theirs = {r["trialJobId"]: r for r in json.loads(Path(f"{prefix}.json").read_text())}
+    assert _unordered(ours) == _unordered(theirs)
+    ours_csv = _tunelab("export", exp_id, "--type", "csv", "--intermediate", home=home, cwd=tmp_path).stdout
+    rows = {r["trialJobId"]: r for r in csv.DictReader(io.StringIO(ours_csv))}
+    nni_rows = {r["trialJobId"]: r for r in csv.DictReader(io.StringIO(Path(f"{prefix}.csv").read_text()))}
+    assert _unordered_csv(rows) == _unordered_csv(nni_rows)
+
+    # Resume on tunelab: one more trial runs (the same `import nni` script, through tunelab's shim) beside
+    # the three imported ones.
+    port = _free_port()
+    resumed = _tunelab("resume", exp_id, "--port", str(port), home=home, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    try:
+        updated = _tunelab("update", exp_id, "trialnum", "4", home=home, cwd=tmp_path)
+        assert updated.returncode == 0, updated.stdout + updated.stderr
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            trials = json.loads(_tunelab("trial", "ls", exp_id, "--json", home=home, cwd=tmp_path).stdout)
+            if len(trials) == 4 and trials[-1]["status"] not in ("WAITING", "RUNNING"):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"no new trial ran after resume: {trials}")
+    finally:
+        _tunelab("stop", exp_id, home=home, cwd=tmp_path)
+    # The new trial ran the same script through tunelab's `nni` shim: sequence 3 draws the "stopped" branch
+    # (any sequence past 1 does), so it ends EARLY_STOPPED by Medianstop (tunelab's state) or, on a slow
+    # machine, SUCCEEDED; never FAILED.
+    assert trials[-1]["sequence"] == 3
+    assert trials[-1]["status"] in ("EARLY_STOPPED", "SUCCEEDED"), trials[-1]
+    assert [t["status"] for t in trials[:3]] == ["SUCCEEDED", "FAILED", "USER_CANCELED"]  # imported ones kept

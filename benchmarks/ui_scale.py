@@ -150,7 +150,7 @@ def api_latency(base: str, trials: int, repeat: int) -> None:
               f"p95={percentile(samples, 0.95):.1f} ms max={max(samples):.1f} ms  (target p95 <= 100 ms)")
         for name, values in per_query.items():
             print(f"    {percentile(values, 0.95):7.1f} ms p95  {name}")
-        for path in ("/experiment", "/charts/history", "/charts/parallel", "/charts/slice", "/charts/importance",
+        for path in ("/experiment", "/charts/history", "/charts/parallel", "/charts/slice", "/charts/rank", "/charts/importance",
                      "/charts/timeline", "/charts/curves", "/charts/columns",
                      "/charts/history?max_points=100000"):  # the last: every final value, for the EDF tab
             times = []
@@ -211,7 +211,7 @@ def _screenshots(browser: Any, url: str) -> None:
     page.wait_for_function("() => performance.getEntriesByName('tunelab:overview').length > 0")
     page.locator("[data-testid=history-chart] canvas").first.wait_for()
     page.screenshot(path=str(SCREENSHOTS / "scale-overview.png"), full_page=True)
-    for tab in ("history", "parallel", "curves", "durations", "slice", "contour", "importance", "edf"):
+    for tab in ("history", "parallel", "curves", "durations", "slice", "contour", "rank", "importance", "edf"):
         page.goto(f"{url}#/trials?tab={tab}")
         page.locator("[data-testid=trials-chart] canvas").first.wait_for()
         page.wait_for_timeout(500)

@@ -12,18 +12,21 @@ from tunelab.analysis._history import optimization_history
 from tunelab.analysis._importance import parameter_importance
 from tunelab.analysis._parallel import parallel_coordinates, scored_trials, slice_plot
 from tunelab.analysis._params import flatten_parameters, trial_columns
+from tunelab.analysis._rank import final_ranks, rank_plot
 from tunelab.analysis._timeline import duration_histogram, timeline
 
 __all__ = [
     "compare_trials",
     "curve_trials",
     "duration_histogram",
+    "final_ranks",
     "flatten_parameters",
     "intermediate_curves",
     "lttb_indices",
     "optimization_history",
     "parallel_coordinates",
     "parameter_importance",
+    "rank_plot",
     "scored_trials",
     "slice_plot",
     "stride_indices",

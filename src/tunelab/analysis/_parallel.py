@@ -49,7 +49,8 @@ def dimensions(flat_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return axes
 
 
-def _cell(axis: dict[str, Any], value: Any) -> Any:
+def cell_of(axis: dict[str, Any], value: Any) -> Any:
+    """A value as drawn on its axis: numbers as they are, categorical values as their labels."""
     if value is None:
         return None
     return value if axis["type"] == "numeric" else label_of(value)
@@ -65,7 +66,7 @@ def parallel_coordinates(trials: Sequence[Trial], mode: str, *, max_rows: int = 
     chosen = scored_trials(trials, mode, max_rows=max_rows)
     flat = [flatten_parameters(t.parameters) for t in chosen]
     axes = dimensions(flat)
-    rows = [[_cell(axis, row.get(axis["key"])) for axis in axes] + [finite(t.final)]
+    rows = [[cell_of(axis, row.get(axis["key"])) for axis in axes] + [finite(t.final)]
             for row, t in zip(flat, chosen, strict=True)]
     return {"mode": check_mode(mode), "dimensions": axes, "rows": rows, "trial_ids": [t.id for t in chosen],
             "total": total, "sampled": len(chosen) < total}
@@ -78,7 +79,7 @@ def slice_plot(trials: Sequence[Trial], mode: str, *, max_rows: int = 2000) -> d
     plots = []
     for axis in dimensions(flat):
         key = axis["key"]
-        pairs = [(_cell(axis, row.get(key)), finite(t.final), t.id) for row, t in zip(flat, chosen, strict=True)
+        pairs = [(cell_of(axis, row.get(key)), finite(t.final), t.id) for row, t in zip(flat, chosen, strict=True)
                  if row.get(key) is not None]
         plots.append({**axis, "x": [p[0] for p in pairs], "y": [p[1] for p in pairs],
                       "trial_id": [p[2] for p in pairs]})

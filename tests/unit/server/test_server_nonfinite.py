@@ -18,7 +18,7 @@ from ._client import ApiClient
 
 ROUTES = ["/api/v1/export", "/api/v1/export?intermediate=true", "/api/v1/best", "/api/v1/trials",
           "/api/v1/trials?sort=final&order=desc", "/api/v1/trials/t1", "/api/v1/experiment", "/api/v1/charts/history",
-          "/api/v1/charts/parallel", "/api/v1/charts/slice", "/api/v1/charts/curves", "/api/v1/charts/columns",
+          "/api/v1/charts/parallel", "/api/v1/charts/slice", "/api/v1/charts/rank", "/api/v1/charts/curves", "/api/v1/charts/columns",
           "/api/v1/charts/timeline", "/api/v1/compare?trials=t0,t1"]
 
 

@@ -109,6 +109,9 @@ def test_other_charts_answer(client: ApiClient) -> None:
     assert client.get("/api/v1/charts/importance").json()["trials"] == 10
     assert client.get("/api/v1/charts/timeline").json()["total"] == 12
     assert client.get("/api/v1/charts/slice").json()["total"] == 10
+    rank = client.get("/api/v1/charts/rank").json()
+    assert rank["trial_ids"][rank["rank"].index(1)] == "t007"  # the best, as /best says
+    assert sorted(rank["rank"]) == list(range(1, 11))
     assert client.get("/api/v1/charts/columns").json() == {"parameters": ["lr", "opt"], "metrics": ["default", "loss"]}
 
 

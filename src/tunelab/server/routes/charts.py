@@ -77,6 +77,15 @@ def slice_plot(request: Request, max_rows: int = Query(2000, ge=10, le=100_000),
                      lambda trials: analysis.slice_plot(trials, mode, max_rows=max_rows), filter)
 
 
+@router.get("/charts/rank")
+def rank(request: Request, max_rows: int = Query(2000, ge=10, le=100_000), filter: str = FILTER,
+         context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Parameter values coloured by the rank of the final value (1 = best), ranked over every scored trial."""
+    mode = _mode(context)
+    return _computed(request, context, ("rank", mode, max_rows),
+                     lambda trials: analysis.rank_plot(trials, mode, max_rows=max_rows), filter)
+
+
 @router.get("/charts/importance")
 def importance(request: Request, filter: str = FILTER, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Share of the final value's variance each parameter explains alone (eta squared, normalised)."""

@@ -2,7 +2,7 @@
 // The data always comes from the server's /charts routes (tunelab.analysis), already downsampled:
 // these functions only map it onto chart options. Tooltips are HTML strings, so every value is escaped.
 
-import { escapeHtml, fmtNumber } from './dom.js';
+import { escapeHtml, fmtNumber, fmtValue } from './dom.js';
 import { currentTheme } from './theme.js';
 
 let loading = null;
@@ -261,6 +261,47 @@ export async function contourChart(el, data, xIndex, yIndex) {
     visualMap: { min, max, dimension: 2, calculable: false, inRange: { color: good }, right: 0, top: 'middle', itemHeight: 140, itemWidth: 12,
       text: [fmtNumber(max, 3), fmtNumber(min, 3)], precision: 3, formatter: (v) => fmtNumber(v, 3) },
     series: [{ type: 'heatmap', data: cells, label: { show: cells.length <= 60, formatter: (p) => fmtNumber(p.data[2], 3), fontSize: 9 } }],
+  }, true);
+  return chart;
+}
+
+// Rank colours: the best ranks dark blue, the worst orange (readable on light and dark backgrounds).
+const RANK_COLORS = ['#1864ab', '#4dabf7', '#ced4da', '#ffa94d', '#d9480f'];
+
+function rankAxis(dim, name, labelWidth) {
+  if (dim.type === 'categorical') return { type: 'category', data: dim.categories, name, nameLocation: 'middle', nameGap: 36, axisLabel: { width: labelWidth, overflow: 'truncate', fontSize: 10 } };
+  return { type: dim.log ? 'log' : 'value', scale: true, name, nameLocation: 'middle', nameGap: 36, axisLabel: { hideOverlap: true } };
+}
+
+/** A parameter against another (or against the final value, `yIndex` -1), each trial's point coloured by
+ * the rank of its final value (optuna-dashboard's rank plot). `data` is the /charts/rank answer. */
+export async function rankChart(el, data, xIndex, yIndex) {
+  const chart = await chartOn(el);
+  const xDim = data.dimensions[xIndex];
+  const yDim = yIndex >= 0 ? data.dimensions[yIndex] : null;
+  const points = [];
+  data.rows.forEach((row, i) => {
+    const y = yDim ? row[yIndex] : data.final[i];
+    if (row[xIndex] === null || y === null || y === undefined) return; // a nested parameter this trial lacks
+    points.push([row[xIndex], y, data.rank[i], data.trial_ids[i], data.final[i]]);
+  });
+  // The best drawn last, on top, so a good region is not hidden under worse points.
+  points.sort((a, b) => b[2] - a[2]);
+  const worst = Math.max(1, data.total);
+  // On a phone the colour bar lies above the plot, which keeps the width for the points.
+  const narrow = el.clientWidth < 600;
+  const bar = narrow ? { orient: 'horizontal', left: 'center', top: 0, itemHeight: 160, itemWidth: 10 } : { right: 0, top: 'middle', itemHeight: 140, itemWidth: 12 };
+  chart.setOption({
+    ...BASE,
+    grid: narrow ? { left: 64, right: 16, top: 48, bottom: 56 } : { left: 72, right: 110, top: 24, bottom: 56 },
+    tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[3]], [xDim.key, fmtValue(p.data[0])],
+      ...(yDim ? [[yDim.key, fmtValue(p.data[1])]] : []), ['final', fmtNumber(p.data[4])], ['rank', `${p.data[2]} of ${data.total}`]]) },
+    xAxis: rankAxis(xDim, xDim.key, narrow ? 48 : 90),
+    yAxis: yDim ? rankAxis(yDim, yDim.key, narrow ? 48 : 90) : { type: 'value', scale: true, name: `final (${data.mode})`, nameLocation: 'middle', nameGap: 48 },
+    visualMap: { min: 1, max: worst, dimension: 2, calculable: false, inverse: true, inRange: { color: RANK_COLORS }, ...bar,
+      text: [`rank ${worst}`, 'rank 1 (best)'], textGap: 6, precision: 0, formatter: (v) => `rank ${Math.round(v)}` },
+    series: [{ name: 'rank', type: 'scatter', data: points, symbolSize: points.length > 2000 ? 5 : 8, large: points.length > 2000,
+      itemStyle: { opacity: 0.85 } }],
   }, true);
   return chart;
 }

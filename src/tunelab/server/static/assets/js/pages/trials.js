@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
-import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, disposeAll } from '../charts.js';
+import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, rankChart, disposeAll } from '../charts.js';
 import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -19,7 +19,7 @@ const BASE_COLUMNS = [
   { key: 'message', label: 'message', on: true },
   { key: 'note', label: 'note', on: true },
 ];
-const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'contour', 'importance', 'edf'];
+const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'contour', 'rank', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
 const CURVE_CHOICES = [['auto', 'best 20 and running (or the selection)'], ['selected', 'the selected trials'],
   ...['SUCCEEDED', 'EARLY_STOPPED', 'FAILED', 'USER_CANCELED', 'RUNNING'].map((s) => [`status:${s}`, `status ${s}`])];
@@ -41,6 +41,8 @@ export async function render(root, { query }) {
     logAxes: query.get('log') !== 'off',
     logY: false,
     curves: query.get('curves') || 'auto',
+    rankX: query.get('rx') || '',
+    rankY: query.get('ry') || '',
     formats: {},
     columns: [],
     mode: 'maximize',
@@ -65,6 +67,7 @@ export async function render(root, { query }) {
     if (state.tab !== 'history') params.set('tab', state.tab);
     if (!state.logAxes) params.set('log', 'off');
     if (state.curves !== 'auto') params.set('curves', state.curves);
+    if (state.tab === 'rank' && state.rankX) { params.set('rx', state.rankX); params.set('ry', state.rankY); }
     if (state.selected.size) params.set('selected', [...state.selected].join(','));
     const text = params.toString();
     const hash = `#/trials${text ? `?${text}` : ''}`;
@@ -222,7 +225,7 @@ export async function render(root, { query }) {
   }
 
   function drawChartOptions() {
-    const needsLog = ['parallel', 'slice', 'contour'].includes(state.tab);
+    const needsLog = ['parallel', 'slice', 'contour', 'rank'].includes(state.tab);
     mount(chartOptions, needsLog ? h('label', {}, h('input', { type: 'checkbox', checked: state.logAxes, 'data-testid': 'log-axes', onchange: (e) => {
       state.logAxes = e.target.checked; writeUrl(); drawChart();
     } }), ' log axes for log-distributed parameters (loguniform, qloguniform, lognormal, qlognormal)') : null,
@@ -284,6 +287,11 @@ export async function render(root, { query }) {
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         drawContour(data);
+      } else if (tab === 'rank') {
+        const data = await api('/charts/rank', { params: { filter: state.filter } });
+        data.dimensions = withSpaceAxes(data.dimensions);
+        note(data, 'trials', data.rows.length);
+        drawRank(data);
       } else if (tab === 'edf') {
         const data = await api('/charts/history', { params: { max_points: 100000, filter: state.filter } });
         const values = data.points.value.filter((v) => typeof v === 'number' && Number.isFinite(v));
@@ -333,6 +341,27 @@ export async function render(root, { query }) {
     const plotBox = h('div', { class: 'chart' });
     function redraw() { contourChart(plotBox, data, Number(x.querySelector('select').value), Number(y.querySelector('select').value)); }
     mount(chartBox, h('div', { class: 'row' }, x, y, h('span', { class: 'muted small' }, 'each cell: the mean final value of its trials')), plotBox);
+    redraw();
+  }
+
+  // x and y are parameters, or y is the final value ("final"); the choice is kept in the address.
+  function drawRank(data) {
+    if (!data.dimensions.length || !data.rows.length) { mount(chartBox, h('p', { class: 'muted' }, 'A rank plot needs a finished trial with parameters.')); return; }
+    const keys = data.dimensions.map((d) => d.key);
+    const xKey = keys.includes(state.rankX) ? state.rankX : keys[0];
+    const yKey = state.rankY === 'final' || keys.includes(state.rankY) ? state.rankY : (keys.length > 1 ? keys[1] : 'final');
+    const x = h('select', { 'data-testid': 'rank-x', onchange: redraw }, keys.map((k) => h('option', { value: k, selected: k === xKey }, k)));
+    const y = h('select', { 'data-testid': 'rank-y', onchange: redraw },
+      [...keys.map((k) => h('option', { value: k, selected: k === yKey }, k)), h('option', { value: 'final', selected: yKey === 'final' }, 'final value')]);
+    const plotBox = h('div', { class: 'chart' });
+    function redraw() {
+      state.rankX = x.value;
+      state.rankY = y.value;
+      writeUrl();
+      rankChart(plotBox, data, keys.indexOf(x.value), y.value === 'final' ? -1 : keys.indexOf(y.value));
+    }
+    mount(chartBox, h('div', { class: 'row' }, h('label', {}, 'x ', x), h('label', {}, 'y ', y),
+      h('span', { class: 'muted small' }, `colour: rank of the final value among ${data.total} trials (1 is the best)`)), plotBox);
     redraw();
   }
 

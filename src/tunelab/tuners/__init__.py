@@ -10,6 +10,8 @@ from tunelab.tuners._gp import GpTuner
 from tunelab.tuners._grid_search import GridSearchTuner
 from tunelab.tuners._hyperband import TRIAL_BUDGET, BohbTuner, HyperbandTuner
 from tunelab.tuners._inprocess import AskTellTuner, OptimizeResult, Suggestion, create_tuner, optimize
+from tunelab.tuners._motpe import MotpeTuner
+from tunelab.tuners._nsga2 import Nsga2Tuner
 from tunelab.tuners._pbt import PbtTuner
 from tunelab.tuners._random import RandomTuner
 from tunelab.tuners._registry import (
@@ -33,7 +35,9 @@ __all__ = [
     "GridSearchTuner",
     "History",
     "HyperbandTuner",
+    "MotpeTuner",
     "NniTunerAdapter",
+    "Nsga2Tuner",
     "Observation",
     "OptimizeMode",
     "OptimizeResult",

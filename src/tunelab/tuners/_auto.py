@@ -10,12 +10,15 @@ reads the same history, so the switch loses nothing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from tunelab.objectives import ObjectiveSpec, parse_objectives
 from tunelab.space import SearchSpace
 from tunelab.tuners._args import check_int
 from tunelab.tuners._base import History, Tuner
 from tunelab.tuners._gp import GpTuner
+from tunelab.tuners._motpe import MotpeTuner
 from tunelab.tuners._tpe import TpeTuner
 
 
@@ -31,7 +34,13 @@ def prefers_gp(space: SearchSpace) -> bool:
 
 class AutoTuner(Tuner):
     """``Auto`` with class args ``optimize_mode`` ('maximize', as most NNI tuners), ``seed`` and
-    ``gp_max_trials`` (200: the GP's cost grows with the cube of the history)."""
+    ``gp_max_trials`` (200: the GP's cost grows with the cube of the history).
+
+    With ``objectives`` that name several objectives or a constraint, Auto is multi-objective TPE (MOTPE):
+    on the multi-objective benchmark (``benchmarks/quality_mo.py``) it is the strongest tunelab has.
+    """
+
+    multi_objective = True
 
     def __init__(
         self,
@@ -40,19 +49,28 @@ class AutoTuner(Tuner):
         optimize_mode: str | None = None,
         seed: int | None = None,
         gp_max_trials: int = 200,
+        objectives: ObjectiveSpec | Sequence[Any] | None = None,
     ) -> None:
+        self.objectives = parse_objectives(objectives)
+        if self.objectives is not None and not self.objectives.needs_multi_objective_tuner:
+            optimize_mode = self.objectives.primary.mode  # the registry has checked it agrees with classArgs
         super().__init__(space, optimize_mode=optimize_mode, seed=seed)
         self.gp_max_trials = check_int("gp_max_trials", gp_max_trials, low=0)
         self._build()
 
     def _build(self) -> None:
         mode = self.optimize_mode
+        self._motpe: MotpeTuner | None = None
+        if self.objectives is not None and self.objectives.needs_multi_objective_tuner:
+            self._motpe = MotpeTuner(self.space, objectives=self.objectives, seed=self.seed)
         self._gp = GpTuner(self.space, optimize_mode=mode, seed=self.seed) if prefers_gp(self.space) else None
         self._tpe = TpeTuner(self.space, optimize_mode=mode, seed=self.seed)
 
     @property
     def algorithm(self) -> str:
         """The algorithm the next suggestion would come from at the start ("GP" or "TPE")."""
+        if self._motpe is not None:
+            return "MOTPE"
         return "GP" if self._gp is not None else "TPE"
 
     def update_search_space(self, space: SearchSpace) -> None:
@@ -60,6 +78,8 @@ class AutoTuner(Tuner):
         self._build()
 
     def suggest(self, history: History) -> dict[str, Any]:
+        if self._motpe is not None:
+            return self._motpe.suggest(history)
         if self._gp is not None and len(history.finished) < self.gp_max_trials:
             return self._gp.suggest(history)
         return self._tpe.suggest(history)

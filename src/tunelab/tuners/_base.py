@@ -10,7 +10,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -26,7 +26,8 @@ class Observation:
     """One trial as a tuner sees it.
 
     ``value`` is the scalar final metric as reported (``None`` when the trial ended without one, e.g.
-    failed); ``intermediate`` the scalar intermediate results in order.
+    failed); ``intermediate`` the scalar intermediate results in order; ``metrics`` the final result when
+    it was a dict (``{"accuracy": 0.97, "latency_ms": 14.2}``), which multi-objective tuners read.
     """
 
     trial_id: str
@@ -35,6 +36,7 @@ class Observation:
     state: TrialState
     value: float | None = None
     intermediate: Sequence[float] = ()
+    metrics: Mapping[str, Any] | None = None
 
     @property
     def usable(self) -> bool:
@@ -65,6 +67,12 @@ class Tuner(ABC):
 
     #: NNI's default optimize mode for this algorithm (TPE and Anneal minimize; most others maximize).
     default_optimize_mode: OptimizeMode = "maximize"
+    #: True for tuners whose proposals never depend on results (Random, GridSearch, Batch): any
+    #: ``objectives`` suit them, however many and however constrained.
+    objective_agnostic: ClassVar[bool] = False
+    #: True for tuners that take ``objectives=`` (an :class:`~tunelab.objectives.ObjectiveSpec`) and honour
+    #: several objectives and constraints (MOTPE, NSGA2, Auto).
+    multi_objective: ClassVar[bool] = False
 
     def __init__(
         self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None

@@ -18,6 +18,8 @@ from tunelab.tuners._base import History, Tuner
 class BatchTuner(Tuner):
     """``Batch``: no class args besides the ignored ``optimize_mode`` and ``seed``."""
 
+    objective_agnostic = True
+
     def __init__(
         self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None
     ) -> None:

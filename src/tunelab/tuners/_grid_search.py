@@ -14,6 +14,8 @@ class GridSearchTuner(Tuner):
     customized trials). Deterministic: ``seed`` and ``optimize_mode`` are accepted and ignored. Raises
     ``NoMoreTrialsError`` when a finite grid is exhausted."""
 
+    objective_agnostic = True
+
     def __init__(
         self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None
     ) -> None:

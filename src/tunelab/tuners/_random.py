@@ -13,6 +13,8 @@ class RandomTuner(Tuner):
     """Uniform random search (normal types drawn from their normal). ``optimize_mode`` is accepted and
     ignored. In finite spaces each parameter set is proposed once, then ``NoMoreTrialsError``."""
 
+    objective_agnostic = True
+
     def __init__(
         self, space: SearchSpace, *, optimize_mode: str | None = None, seed: int | None = None
     ) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tunelab.base import ConfigError, did_you_mean
+from tunelab.objectives import ObjectiveSpec, parse_objectives
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.tuners._anneal import AnnealTuner
 from tunelab.tuners._auto import AutoTuner
@@ -16,6 +17,8 @@ from tunelab.tuners._evolution import EvolutionTuner
 from tunelab.tuners._gp import GpTuner
 from tunelab.tuners._grid_search import GridSearchTuner
 from tunelab.tuners._hyperband import BohbTuner, HyperbandTuner
+from tunelab.tuners._motpe import MotpeTuner
+from tunelab.tuners._nsga2 import Nsga2Tuner
 from tunelab.tuners._pbt import PbtTuner
 from tunelab.tuners._random import RandomTuner
 from tunelab.tuners._tpe import TpeTuner
@@ -30,6 +33,8 @@ _BUILTIN: dict[str, type[Tuner]] = {
     "GP": GpTuner,
     "GridSearch": GridSearchTuner,
     "Hyperband": HyperbandTuner,
+    "MOTPE": MotpeTuner,
+    "NSGA2": Nsga2Tuner,
     "PBT": PbtTuner,
     "Random": RandomTuner,
     "TPE": TpeTuner,
@@ -50,6 +55,10 @@ _ALIASES: dict[str, str] = {
     "autotuner": "Auto",
     "annealtuner": "Anneal",
     "evolutiontuner": "Evolution",
+    "motpetuner": "MOTPE",
+    "multiobjectivetpe": "MOTPE",
+    "nsgaii": "NSGA2",
+    "nsga2tuner": "NSGA2",
 }
 
 #: NNI builtin names not implemented here -> (the closest supported tuner, why).
@@ -109,16 +118,23 @@ def resolve_tuner_name(name: str) -> str:
 def accepted_class_args(cls: type[Tuner]) -> list[str]:
     """Keyword arguments a tuner class accepts as classArgs (from its constructor signature)."""
     params = inspect.signature(cls.__init__).parameters.values()
-    return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    # ``objectives`` comes from the experiment's top-level key, never from classArgs.
+    return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "objectives"]
 
 
 def create_tuner_from_config(
-    name: str, space: SearchSpace | Mapping[str, Any], class_args: Mapping[str, Any] | None = None
+    name: str,
+    space: SearchSpace | Mapping[str, Any],
+    class_args: Mapping[str, Any] | None = None,
+    *,
+    objectives: ObjectiveSpec | Sequence[Any] | None = None,
 ) -> Tuner:
     """Build the builtin tuner ``name`` over ``space`` with NNI-style ``class_args``.
 
-    Raises ``ConfigError`` for an unknown or not-yet-implemented name, an unknown class arg (naming the
-    accepted ones) or an invalid class arg value; ``SearchSpaceError`` for an invalid space dict.
+    ``objectives`` (the experiment's ``objectives`` key) reach the tuners that take them; a single
+    objective sets ``optimize_mode`` of the others. Raises ``ConfigError`` for an unknown or
+    not-yet-implemented name, an unknown class arg (naming the accepted ones), an invalid class arg value,
+    or objectives the tuner cannot honour; ``SearchSpaceError`` for an invalid space dict.
     """
     canonical = resolve_tuner_name(name)
     cls = _BUILTIN[canonical]
@@ -130,4 +146,36 @@ def create_tuner_from_config(
                 f"tuner.classArgs.{key}: {canonical} does not accept {key!r}"
                 f"{did_you_mean(str(key), accepted)}; accepted: {', '.join(accepted)}"
             )
+    spec = parse_objectives(objectives)
+    if spec is not None:
+        args.update(objective_args(cls, canonical, spec, args))
     return cls(parse_search_space(space), **args)
+
+
+#: The tuners that honour several objectives or constraints, for error messages.
+MULTI_OBJECTIVE_TUNERS = ("Auto", "MOTPE", "NSGA2", "Random", "GridSearch", "Batch")
+
+
+def objective_args(cls: type[Tuner], name: str, spec: ObjectiveSpec, class_args: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructor arguments that hand ``spec`` to tuner ``cls`` (``ConfigError`` when it cannot)."""
+    if cls.objective_agnostic:
+        return {}
+    if not spec.needs_multi_objective_tuner:
+        mode = spec.primary.mode
+        given = class_args.get("optimize_mode")
+        if isinstance(given, str) and given.lower() != mode:
+            raise ConfigError(
+                f"tuner.classArgs.optimize_mode: {given!r} contradicts objectives[0].mode {mode!r} for "
+                f"{spec.primary.name!r}; delete optimize_mode (objectives say it) or make them agree"
+            )
+        if cls.multi_objective:
+            return {"objectives": spec}
+        return {"optimize_mode": mode} if "optimize_mode" in accepted_class_args(cls) else {}
+    if cls.multi_objective:
+        return {"objectives": spec}
+    what = f"{len(spec.names)} objectives" if spec.multi else "a constraint"
+    raise ConfigError(
+        f"tuner.name: {name} optimises one objective, but the experiment declares {what} "
+        f"({', '.join(o.name for o in spec.objectives)}); use one of {', '.join(MULTI_OBJECTIVE_TUNERS)} "
+        "(or leave tuner out: Auto runs MOTPE)"
+    )

@@ -135,7 +135,7 @@ class TpeTuner(Tuner):
         self._warmup = WarmupSequence(self.space, self.seed)
         width = len(self.space.dims)
         self._rows = _Buffer(width)  # encoded usable finished trials, in finish order
-        self._losses = _Buffer(0)
+        self._losses = _Buffer(self._loss_width())  # one row per usable trial: its loss (vector)
         self._n_seen = 0  # len(history.finished) already encoded
         self._finished_ids: set[str] = set()
         self._pending_rows: dict[str, np.ndarray] = {}
@@ -210,7 +210,7 @@ class TpeTuner(Tuner):
         key = (len(history.finished), tuple(obs.trial_id for obs in pending))
         if key == self._model_key:
             return self._model
-        rows, losses = self._rows.view(), self._losses.view()[:, 0]
+        rows, losses = self._rows.view(), self._losses.view()
         if len(losses) < max(self.args.n_startup_jobs, 1):
             self._model, self._model_key = None, key
             return None
@@ -218,7 +218,7 @@ class TpeTuner(Tuner):
         if lying:
             lie = self._lie(losses)
             rows = np.vstack([rows, *lying])
-            losses = np.append(losses, np.full(len(lying), lie))
+            losses = np.vstack([losses, np.tile(lie, (len(lying), 1))])
         self._model = _Model(self._fit_joint(rows, losses), self._fit_single(rows, losses))
         self._model_key = key
         return self._model
@@ -231,11 +231,19 @@ class TpeTuner(Tuner):
         self._n_seen = len(history.finished)
         self._finished_ids.update(obs.trial_id for obs in fresh)
         for obs in fresh:
-            if obs.usable:
+            loss = self._loss_row(obs)
+            if loss is not None:
                 row = self.space.encode(obs.parameters)
                 if self._fits(row):
                     self._rows.append(row)
-                    self._losses.append(np.array([self.loss(float(obs.value or 0.0))]))
+                    self._losses.append(loss)
+
+    def _loss_width(self) -> int:
+        return 1
+
+    def _loss_row(self, obs: Observation) -> np.ndarray | None:
+        """What the model learns from a finished trial (None when it cannot learn from it): here its loss."""
+        return np.array([self.loss(float(obs.value or 0.0))]) if obs.usable else None
 
     def _fits(self, row: np.ndarray) -> bool:
         """True when ``row`` has a value for every unconditional dim of the current space. A trial from an
@@ -261,23 +269,39 @@ class TpeTuner(Tuner):
             self._pending_rows[obs.trial_id] = row
         return row
 
-    def _lie(self, losses: np.ndarray) -> float:
+    def _lie(self, losses: np.ndarray) -> np.ndarray:
+        """The loss row a running trial pretends to have (column-wise, so a loss vector lies too)."""
         kind = self.args.constant_liar_type
         if kind == "best":
-            return float(losses.min())
+            return losses.min(axis=0)
         if kind == "worst":
-            return float(losses.max())
-        return float(losses.mean())
+            return losses.max(axis=0)
+        return losses.mean(axis=0)
 
-    def _split(self, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(losses)
+    def _n_good(self, n: int) -> int:
         cap = self.args.linear_forgetting
         if self.args.gamma is None:
-            n_good = min(math.ceil(_LINEAR_GAMMA * n), cap, n)
-        else:
-            n_good = min(math.ceil(self.args.gamma * math.sqrt(n)), cap, n)
-        order = np.argsort(losses, kind="stable")
+            return min(math.ceil(_LINEAR_GAMMA * n), cap, n)
+        return min(math.ceil(self.args.gamma * math.sqrt(n)), cap, n)
+
+    def _split(self, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the good and the bad observations (each sorted)."""
+        n_good = self._n_good(len(losses))
+        order = self._order(losses, n_good)
         return np.sort(order[:n_good]), np.sort(order[n_good:])
+
+    def _order(self, losses: np.ndarray, n_good: int) -> np.ndarray:
+        """Observation indices, best first (only the first ``n_good`` need be in exact order)."""
+        return np.argsort(losses[:, 0], kind="stable")
+
+    def _good_weights(self, losses: np.ndarray, good: np.ndarray, bad: np.ndarray) -> np.ndarray | None:
+        """Weights of the good observations in l(x), None for the default (recency) weights."""
+        if not (_EI_WEIGHTS and len(good) and len(bad)):
+            return None
+        # Watanabe's "EI" weighting: a good trial weighs by how far it lies below the split threshold.
+        threshold = float(losses[bad, 0].min())
+        gain = threshold - losses[good, 0]
+        return gain / gain.mean() if gain.mean() > 0 else None
 
     def _fit_joint(self, rows: np.ndarray, losses: np.ndarray) -> tuple[JointParzen, JointParzen] | None:
         if not self._joint:
@@ -287,12 +311,7 @@ class TpeTuner(Tuner):
             # The bad density from a seeded random subset: at this size the estimate barely moves, and
             # fitting and scoring stay O(1) in the history length.
             bad = np.sort(self.rng.choice(bad, size=_MAX_BAD_COMPONENTS, replace=False))
-        weights = None
-        if _EI_WEIGHTS and len(good) and len(bad):
-            # Watanabe's "EI" weighting: a good trial weighs by how far it lies below the split threshold.
-            threshold = float(losses[bad].min())
-            gain = threshold - losses[good]
-            weights = gain / gain.mean() if gain.mean() > 0 else None
+        weights = self._good_weights(losses, good, bad)
         return self._joint_parzen(rows[good], weights), self._joint_parzen(rows[bad])
 
     def _joint_parzen(self, rows: np.ndarray, weights: np.ndarray | None = None) -> JointParzen:

@@ -35,6 +35,8 @@ def test_public_names_are_pinned() -> None:
         "GP",
         "GridSearch",
         "Hyperband",
+        "MOTPE",
+        "NSGA2",
         "PBT",
         "Random",
         "TPE",
@@ -69,7 +71,7 @@ def test_accepts_a_parsed_space() -> None:
     [
         ("TPEE", ['"TPE"', "TPEE"]),
         ("GridSerch", ['did you mean "GridSearch"']),
-        ("nonsense", ["unknown tuner 'nonsense'", "GridSearch, Hyperband, PBT, Random, TPE"]),
+        ("nonsense", ["unknown tuner 'nonsense'", "GridSearch, Hyperband, MOTPE, NSGA2, PBT, Random, TPE"]),
     ],
 )
 def test_unknown_name_suggests_the_closest(name: str, fragments: list[str]) -> None:

@@ -1,0 +1,62 @@
+"""Multi-objective experiments: the ``objectives`` of a config, and Pareto arithmetic over their values.
+
+Names load on first use: trial processes import :func:`objective_metric_problem` from here to check a final
+result before it leaves them, and must not pay for numpy.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tunelab.objectives._check import objective_metric_problem
+    from tunelab.objectives._front import ParetoPoint, pareto_front, pareto_points
+    from tunelab.objectives._pareto import (
+        crowding_distance,
+        dominates,
+        hypervolume,
+        hypervolume_contributions,
+        nondominated_ranks,
+        pareto_mask,
+        reference_point,
+    )
+    from tunelab.objectives._spec import Constraint, Objective, ObjectiveSpec, parse_objectives
+
+_LAZY = {
+    "objective_metric_problem": "tunelab.objectives._check",
+    "ParetoPoint": "tunelab.objectives._front",
+    "pareto_front": "tunelab.objectives._front",
+    "pareto_points": "tunelab.objectives._front",
+    **dict.fromkeys(("crowding_distance", "dominates", "hypervolume", "hypervolume_contributions", "nondominated_ranks", "pareto_mask", "reference_point"), "tunelab.objectives._pareto"),
+    **dict.fromkeys(("Constraint", "Objective", "ObjectiveSpec", "parse_objectives"), "tunelab.objectives._spec"),
+}
+
+__all__ = [
+    "Constraint",
+    "Objective",
+    "ObjectiveSpec",
+    "ParetoPoint",
+    "crowding_distance",
+    "dominates",
+    "hypervolume",
+    "hypervolume_contributions",
+    "nondominated_ranks",
+    "objective_metric_problem",
+    "pareto_front",
+    "pareto_mask",
+    "pareto_points",
+    "parse_objectives",
+    "reference_point",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tunelab.objectives' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -35,6 +35,8 @@ export async function render(root, { args }) {
   const noteForm = h('form', { class: 'note-form', onsubmit: saveNote }, noteText,
     h('div', { class: 'row' }, h('button', { type: 'submit', 'data-testid': 'save-note', 'data-action': '', disabled: exp.read_only }, 'Save note'), noteStatus));
   const events = h('div');
+  // Updated with the chart as results arrive, so the count and the drawn points never disagree.
+  const intermediatesCell = h('span', { 'data-testid': 'trial-intermediates' });
 
   mount(root, head, info,
     h('section', {}, h('h2', {}, 'Note'), noteForm),
@@ -65,7 +67,8 @@ export async function render(root, { args }) {
         h('table', { class: 'kv' },
           [['sequence', trial.sequence], ['source', trial.source], ['attempt', trial.attempt], ['created', fmtTime(trial.created_at)],
             ['started', fmtTime(trial.started_at)], ['ended', fmtTime(trial.ended_at)], ['duration', fmtDuration(trial.duration)],
-            ['intermediates', intermediatesText()]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
+            ['intermediates', intermediatesCell]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
+    intermediatesCell.textContent = intermediatesText();
     // Event data wraps inside a fixed-layout table: one long JSON value must not widen the page.
     mount(events, trial.events.length ? h('div', { class: 'table-box' }, h('table', { class: 'grid events', 'data-testid': 'trial-events' }, h('tbody', {}, trial.events.map((e) =>
       h('tr', {}, h('td', {}, fmtTime(e.timestamp)), h('td', { class: 'wrap' }, e.kind), h('td', { class: 'params wrap' }, JSON.stringify(e.data))))))) : h('p', { class: 'muted' }, 'No events.'));
@@ -82,7 +85,16 @@ export async function render(root, { args }) {
     return drawn === count ? String(count) : `${count} (${drawn} drawn; the others are not finite numbers)`;
   }
 
+  // The live feed can repeat a result the page already read (one reported between the page's request and
+  // its answer): keep one per step, in step order.
+  function addIntermediates(metrics) {
+    const steps = new Map(trial.intermediate.map((m) => [m.sequence, m]));
+    for (const m of metrics) steps.set(m.sequence, { sequence: m.sequence, value: m.value, data: m.data, timestamp: m.timestamp });
+    trial.intermediate = [...steps.values()].sort((a, b) => a.sequence - b.sequence);
+  }
+
   function drawChart() {
+    intermediatesCell.textContent = intermediatesText();
     const points = trial.intermediate.filter((m) => typeof m.value === 'number');
     if (!points.length) { mount(chartBox, h('p', { class: 'muted' }, 'No intermediate result reported.')); return; }
     curvesChart(chartBox, [{ trial_id: trial.id, sequence: points.map((m) => m.sequence), value: points.map((m) => m.value) }]);
@@ -143,7 +155,7 @@ export async function render(root, { args }) {
       for (const change of batch) {
         if (change.type === 'trial' && change.trial.id === trial.id) mine = true;
         if (change.type === 'metrics' && change.metrics.some((m) => m.trial_id === trial.id)) {
-          for (const m of change.metrics) if (m.trial_id === trial.id && m.kind === 'PERIODICAL') trial.intermediate.push(m);
+          addIntermediates(change.metrics.filter((m) => m.trial_id === trial.id && m.kind === 'PERIODICAL'));
           redrawChart();
         }
       }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -190,6 +190,17 @@ def list_experiments(context: AppContext = Depends(get_context)) -> list[dict[st
             )
         result.append(entry)
     return result
+
+
+@router.post("/experiments/{experiment_id}/view")
+def view_experiment(experiment_id: str, request: Request, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Open another experiment: the URL of its running manager, or of a read-only viewer started now."""
+    from tunelab.server._viewer import open_viewer
+
+    if experiment_id == context.experiment_id:
+        return {"experiment_id": experiment_id, "url": "/", "started": False}
+    url, started = open_viewer(context.experiments_root, experiment_id, request.app.state.settings)
+    return {"experiment_id": experiment_id, "url": url, "started": started}
 
 
 def _note(record: ExperimentRecord) -> str:

@@ -2,7 +2,7 @@
 // filtered by text and sorted by any column (both kept in the address).
 
 import { api } from '../api.js';
-import { h, mount, fmtNumber, fmtTime, statusBadge } from '../dom.js';
+import { h, mount, fmtNumber, fmtTime, statusBadge, toast } from '../dom.js';
 
 const total = (e) => (e.counts ? Object.values(e.counts).reduce((a, b) => a + b, 0) : null);
 const COLUMNS = [
@@ -66,7 +66,7 @@ export async function render(root, { query }) {
     mount(box, h('table', { class: 'grid', 'data-testid': 'experiments-table' },
       h('thead', {}, h('tr', {}, COLUMNS.map(header))),
       h('tbody', {}, shown.map((e) => h('tr', { class: e.id === current.id ? 'selected' : '', 'data-experiment': e.id },
-        h('td', {}, e.id === current.id ? h('a', { href: '#/' }, e.id) : e.id),
+        h('td', {}, idCell(e)),
         h('td', {}, e.name || ''),
         h('td', {}, e.status ? statusBadge(e.status) : h('span', { class: 'error-box small' }, e.error || 'unreadable')),
         h('td', { class: 'num' }, fmtNumber(e.best, 6)),
@@ -74,8 +74,39 @@ export async function render(root, { query }) {
         h('td', { class: e.failed ? 'num failed' : 'num', 'data-testid': 'failed-count' }, e.counts ? String(e.failed ?? 0) : ''),
         h('td', {}, fmtTime(e.created_at)),
         h('td', {}, fmtTime(e.ended_at)),
-        h('td', {}, e.running && e.url && /^https?:\/\//.test(e.url) ? h('a', { href: e.url }, 'open UI') : h('span', { class: 'muted' }, e.running ? 'running' : `tunelab view ${e.id}`)),
+        h('td', {}, managerCell(e)),
       )))));
+  }
+
+  // The id opens the experiment wherever it is (the first column stays in view on a phone).
+  function idCell(e) {
+    if (e.id === current.id) return h('a', { href: '#/' }, e.id);
+    if (e.running && e.url && /^https?:\/\//.test(e.url)) return h('a', { href: e.url }, e.id);
+    if (e.running || !e.status) return e.id;
+    return h('button', { type: 'button', class: 'link', 'data-testid': 'open-experiment-id', 'data-action': '', title: `open read-only (tunelab view ${e.id})`, onclick: (event) => openStopped(e, event.currentTarget) }, e.id);
+  }
+
+  function managerCell(e) {
+    if (e.running && e.url && /^https?:\/\//.test(e.url)) return h('a', { href: e.url }, 'open UI');
+    if (e.running) return h('span', { class: 'muted' }, 'running');
+    if (!e.status) return null;
+    // One click: a read-only viewer of the stopped experiment (tunelab view) starts and the page goes there.
+    return h('button', { type: 'button', class: 'link', 'data-testid': 'open-experiment', 'data-action': '', title: `tunelab view ${e.id}`, onclick: (event) => openStopped(e, event.currentTarget) }, 'open read-only');
+  }
+
+  async function openStopped(e, button) {
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = 'starting…';
+    try {
+      const opened = await api(`/experiments/${encodeURIComponent(e.id)}/view`, { method: 'POST' });
+      if (!/^(https?:\/\/|\/)/.test(opened.url)) throw new Error(`unexpected viewer address ${opened.url}`);
+      location.assign(opened.url);
+    } catch (error) {
+      toast(error.message, 'error');
+      button.disabled = false;
+      button.textContent = label;
+    }
   }
 
   draw();

@@ -18,7 +18,9 @@ from tunelab.manager._queries import (
     export_csv,
     export_records,
     failures_json,
+    objective_spec_of,
     optimize_mode_of,
+    pareto_json,
 )
 from tunelab.manager._wire import trial_json
 from tunelab.server._constants import TOKEN_HEADER
@@ -127,7 +129,9 @@ class OfflineBackend:
         record = self.store.get_experiment()
         mode = optimize_mode_of(record.config)
         best = best_trial(self.store, mode)
+        spec = objective_spec_of(record.config)
         return {
+            "pareto": pareto_json(self.store.list_trials(), spec) if spec is not None and spec.multi else None,
             "id": record.id, "name": record.name, "status": record.status.value, "error": record.error,
             "read_only": True, "created_at": record.created_at, "run_started_at": record.run_started_at,
             "ended_at": record.ended_at, "elapsed": record.elapsed, "optimize_mode": mode,
@@ -140,6 +144,10 @@ class OfflineBackend:
         return [trial_json(t) for t in self.store.list_trials()]
 
     def best(self) -> dict[str, Any] | None:
+        spec = objective_spec_of(self.store.get_experiment().config)
+        if spec is not None and spec.multi:
+            front = pareto_json(self.store.list_trials(), spec)
+            return front if front["front"] else None
         return best_json(best_trial(self.store))
 
     def export(self, fmt: str, intermediate: bool) -> Any:

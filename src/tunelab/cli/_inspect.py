@@ -113,8 +113,11 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     counts = ", ".join(f"{k.lower()} {v}" for k, v in data["counts"].items() if v)
     console.print(f"trials: {counts or 'none'}   elapsed: {fmt_duration(data.get('elapsed'))}")
     _print_failures(data)
+    pareto = data.get("pareto")
     best = data.get("best")
-    if best:
+    if pareto:
+        _print_front(pareto)
+    elif best:
         console.print(f"best ({data['optimize_mode']}): {fmt_value(best['final'])} "
                       f"trial {best['id']} (#{best['sequence']}) {json.dumps(json_encode(best['parameters'], default=str))}",
                       markup=False, highlight=False)
@@ -123,6 +126,29 @@ def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
         shares = ", ".join(f"{row['key']} {row['importance']:.0%}" for row in ranked[:8])
         console.print(f"parameter importance (share of explained variance): {shares}", markup=False,
                       highlight=False)
+
+
+def _print_front(pareto: dict[str, Any]) -> None:
+    """The Pareto front as a table: one row per trial, one column per objective, then the parameters."""
+    objectives = pareto["objectives"]
+    names = [o["name"] for o in objectives if o.get("mode")]
+    axes = ", ".join(f"{o['name']} {o['mode']}" + (f" {o['constraint']}" if o.get("constraint") else "")
+                     for o in objectives if o.get("mode"))
+    bounds = [f"{o['name']} {o['constraint']}" for o in objectives if not o.get("mode")]
+    extra = f"; constraints: {', '.join(bounds)}" if bounds else ""
+    front = pareto["front"]
+    if not front:
+        console.print(f"pareto front ({axes}{extra}): no trial has every objective yet", markup=False, highlight=False)
+        return
+    infeasible = "" if front[0]["feasible"] else "  [no trial meets the constraints: the closest are shown]"
+    console.print(f"pareto front ({axes}{extra}): {len(front)} of {pareto['eligible']} trials{infeasible}",
+                  markup=False, highlight=False)
+    table = Table("#", "id", *names, "parameters")
+    for point in front:
+        table.add_row(str(point["sequence_id"]), safe(point["trial_id"]),
+                      *(fmt_value(point["values"][name]) for name in names),
+                      safe(json.dumps(json_encode(point["parameters"], default=str))))
+    console.print(table)
 
 
 def _print_failures(data: dict[str, Any]) -> None:
@@ -195,7 +221,8 @@ def trial_kill(
 @handle_errors
 def best(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
     """The best trial as JSON: parameters, value, trial_id, sequence_id (``--json`` is accepted, as by every
-    data command; the output is JSON either way)."""
+    data command; the output is JSON either way). With several objectives: the Pareto set, as
+    ``{"objectives", "front": [{parameters, values, value, feasible, trial_id, sequence_id}], ...}``."""
     backend = connect(resolve_experiment_id(experiment_id))
     try:
         result = backend.best()

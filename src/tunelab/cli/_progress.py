@@ -13,6 +13,7 @@ from tunelab.cli._safe import safe
 from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
 from tunelab.manager._failures import WORKED_STATES, summarize_failures
 from tunelab.manager._interpreter import interpreter_note
+from tunelab.objectives import pareto_front
 from tunelab.trial import TrialState
 
 RENDER_INTERVAL_S = 0.2
@@ -28,6 +29,8 @@ class ProgressView:
         self._progress: Progress | None = None
         self._task: asyncio.Task[None] | None = None
         self._mode = optimize_mode_of(session.config.to_dict())
+        spec = session.config.objective_spec
+        self._objectives = spec if spec is not None and spec.multi else None
         #: Whether any trial of the experiment succeeded (or was stopped early after reporting), as of stop().
         self.any_worked = True
 
@@ -113,11 +116,17 @@ class ProgressView:
         running = counts.get(TrialState.RUNNING, 0)
         failed = counts.get(TrialState.FAILED, 0)
         failed_text = f"  [red]failed {failed}[/]" if failed else ""
-        best = best_trial(store, self._mode)
-        best_text = "-" if best is None or not best.has_usable_final else f"{best.final:.6g}"
         manager = self._session.manager
         status = manager.status.value if manager is not None else ""
+        if self._objectives is not None:
+            # Several objectives have no single best: the size of the Pareto front tells progress.
+            front = pareto_front(store.list_trials(), self._objectives)
+            result = f"pareto front {len(front)}"
+        else:
+            best = best_trial(store, self._mode)
+            best_text = "-" if best is None or not best.has_usable_final else f"{best.final:.6g}"
+            result = f"best {best_text} (#{best.sequence if best else '-'})"
         self._progress.update(
             self._bar, completed=done, total=manager.expected_total if manager is not None else None,
-            description=f"running {running}{failed_text}  best {best_text} (#{best.sequence if best else '-'})  {status}",
+            description=f"running {running}{failed_text}  {result}  {status}",
         )

@@ -39,6 +39,7 @@ from tunelab.config._training_service import (
     TrainingServiceConfig,
     load_training_service,
 )
+from tunelab.objectives import ObjectiveSpec, parse_objectives
 
 #: failFastTrials when the config does not set it: three failures in a row, none worked, stop the run.
 DEFAULT_FAIL_FAST_TRIALS = 3
@@ -62,6 +63,18 @@ def _storage_url(value: Any) -> str:
     if not isinstance(value, str) or not value.lower().startswith(STORAGE_SCHEMES):
         raise Invalid("must be a PostgreSQL URL starting with postgresql://")
     return value
+
+
+def _objectives(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise Invalid("must be a non-empty list of objectives")
+    try:
+        spec = parse_objectives(value)
+    except ConfigError as exc:
+        # The entry's own message names the entry (objectives[1].mode) and its fix.
+        raise Invalid(f"has a bad entry: {exc.message}") from exc
+    assert spec is not None  # None never reaches a check
+    return spec.to_list()
 
 
 def _tuner(value: Any) -> AlgorithmConfig:
@@ -224,6 +237,15 @@ class ExperimentConfig(ConfigBase):
             fix='list GPUs for the tuner, e.g. tunerGpuIndices: [0] or tunerGpuIndices: "0,1"',
         ),
     )
+    # tunelab-only: NNI optimises one number. Each entry names a key of the trial's final dict.
+    objectives: list[dict[str, Any]] | None = field(
+        default=None,
+        metadata=spec(
+            check=_objectives,
+            fix="each name is a key of the dict the trial passes to report_final_result, e.g. objectives: "
+            "[{name: accuracy, mode: maximize}, {name: latency_ms, mode: minimize, constraint: '<= 20'}]",
+        ),
+    )
     # Optional, unlike NNI: without one the manager uses the Auto tuner, which picks per search space.
     tuner: AlgorithmConfig | None = field(
         default=None,
@@ -382,6 +404,11 @@ class ExperimentConfig(ConfigBase):
     def max_trial_duration_s(self) -> float | None:
         """``maxTrialDuration`` in seconds, or None when unlimited. Raises ConfigError if malformed."""
         return _seconds(self.max_trial_duration, "maxTrialDuration")
+
+    @property
+    def objective_spec(self) -> ObjectiveSpec | None:
+        """The parsed ``objectives`` (None for a single-objective experiment)."""
+        return parse_objectives(self.objectives)
 
     @property
     def trial_grace_period_s(self) -> float:

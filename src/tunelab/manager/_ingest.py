@@ -10,18 +10,19 @@ from typing import Any
 
 from tunelab.base import json_decode
 from tunelab.trial import Metric, MetricKind
-from tunelab.trial_api._metric import scalar_of
+from tunelab.trial_api._metric import DEFAULT_KEY, scalar_of
 
 _KINDS = {kind.value: kind for kind in MetricKind}
 
 
-def to_metric(message: Mapping[str, Any]) -> Metric | None:
+def to_metric(message: Mapping[str, Any], key: str = DEFAULT_KEY) -> Metric | None:
     """A validated :class:`Metric` from a channel/file message, or None when it is malformed.
 
     Trials check metrics before sending (a bad one raises ``TypeError`` in the trial), so a malformed
     message only comes from a foreign writer; it is dropped rather than allowed to break the loop.
     The common shapes (a float value, an int sequence) skip the general conversions: this runs for every
-    intermediate result, thousands of times a second under load.
+    intermediate result, thousands of times a second under load. ``key`` reads dict values (``'default'``,
+    or the primary objective of a multi-objective experiment).
     """
     try:
         kind = _KINDS[message["kind"]]
@@ -31,7 +32,7 @@ def to_metric(message: Mapping[str, Any]) -> Metric | None:
         data = message["value"]
         if type(data) is not float:
             data = json_decode(data)  # trials write NaN and infinities as marker strings
-        value = data if type(data) is float else scalar_of(data)
+        value = data if type(data) is float else scalar_of(data, key)
         timestamp = message.get("ts") or 0.0
         if type(timestamp) is not float:
             timestamp = float(timestamp)
@@ -45,7 +46,7 @@ def to_metric(message: Mapping[str, Any]) -> Metric | None:
     return Metric(trial_id=trial_id, kind=kind, sequence=sequence, value=value, data=data, timestamp=timestamp)
 
 
-def read_metrics_file(path: Path) -> Iterator[Metric]:
+def read_metrics_file(path: Path, key: str = DEFAULT_KEY) -> Iterator[Metric]:
     """Every well-formed metric in a trial's metrics file (a torn last line from a crash is skipped)."""
     try:
         handle = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed below
@@ -58,7 +59,7 @@ def read_metrics_file(path: Path) -> Iterator[Metric]:
             except ValueError:
                 continue
             if isinstance(message, dict):
-                metric = to_metric(message)
+                metric = to_metric(message, key)
                 if metric is not None:
                     yield metric
 
@@ -71,17 +72,18 @@ class MetricsFileTail:
     for a process that has ended. A torn line from a crash is skipped.
     """
 
-    def __init__(self, path: Path, offset: int = 0) -> None:
+    def __init__(self, path: Path, offset: int = 0, key: str = DEFAULT_KEY) -> None:
         self.path = path
         self.offset = offset
+        self.key = key
 
     @classmethod
-    def at_end(cls, path: Path) -> MetricsFileTail:
+    def at_end(cls, path: Path, key: str = DEFAULT_KEY) -> MetricsFileTail:
         """A tail that skips what the file holds now (a rerun appends after an earlier attempt's lines)."""
         try:
-            return cls(path, path.stat().st_size)
+            return cls(path, path.stat().st_size, key)
         except OSError:
-            return cls(path)
+            return cls(path, key=key)
 
     def read_new(self, *, final: bool = False) -> list[Metric]:
         try:
@@ -99,7 +101,7 @@ class MetricsFileTail:
             except ValueError:
                 continue
             if isinstance(message, dict):
-                metric = to_metric(message)
+                metric = to_metric(message, self.key)
                 if metric is not None:
                     metrics.append(metric)
         return metrics

@@ -47,7 +47,7 @@ from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
 from tunelab.trial_api import _env
-from tunelab.trial_api._metric import final_problem
+from tunelab.trial_api._metric import DEFAULT_KEY, final_problem
 from tunelab.tuners import History, Observation, Tuner
 
 MAX_NOTE_CHARS = 10_000  # a note is a remark, not a document
@@ -68,6 +68,7 @@ class _Live:
     handle: RunningHandle | None = None
     curve: array[float] = field(default_factory=lambda: array("d"))
     final: float | None = None
+    final_data: Any = None
     kill_reason: TrialState | None = None
     kill_message: str = ""
     timer: asyncio.TimerHandle | None = None
@@ -108,6 +109,9 @@ class ExperimentManager:
         self.feed = ChangeFeed()
         self.space: SearchSpace = tuner.space
         self._extra_env = dict(extra_trial_env or {})
+        # Several objectives: finals are dicts holding each, and dict values are read by the primary key.
+        self.objectives = config.objective_spec
+        self._metric_key = self.objectives.primary.name if self.objectives is not None else DEFAULT_KEY
         self._history = History()
         self._live: dict[str, _Live] = {}
         self._queue: deque[str] = deque()  # WAITING trials to start before asking the tuner
@@ -346,7 +350,7 @@ class ExperimentManager:
             self.store.add_event("trial_running", trial_id=trial.id)
         fault_point("before_spawn")
         trial = trial.evolve(status=TrialState.RUNNING, started_at=now)
-        live = _Live(trial=trial, tail=MetricsFileTail.at_end(self._metrics_path(trial.id)))
+        live = _Live(trial=trial, tail=MetricsFileTail.at_end(self._metrics_path(trial.id), self._metric_key))
         self._live[trial.id] = live
         try:
             handle = await self.runner.start(self._launch(trial))
@@ -397,6 +401,8 @@ class ExperimentManager:
             path = directory / "parameter.json"
             path.write_text(params, encoding="utf-8")
             env[_env.PARAMETER_FILE] = str(path)
+        if self.objectives is not None:
+            env[_env.OBJECTIVES] = json.dumps(list(self.objectives.required))
         env.update(self._extra_env)
         return env
 
@@ -423,7 +429,7 @@ class ExperimentManager:
     # == metrics =========================================================================================
     def on_metric(self, message: Mapping[str, Any]) -> None:
         """Sink of the runner's channel: validate, feed the assessor, and batch the write."""
-        metric = to_metric(message)
+        metric = to_metric(message, self._metric_key)
         if metric is None:
             return
         fault_point("metric_ingest")
@@ -460,6 +466,7 @@ class ExperimentManager:
                     )
                 return
             live.final = metric.value
+            live.final_data = metric.data
             self._queue_metric(metric)
 
     def _catch_up(self, live: _Live, *, ended: bool = False) -> None:
@@ -521,7 +528,7 @@ class ExperimentManager:
         self._catch_up(live, ended=True)
         self._flush_metrics()
         self._live.pop(trial.id, None)
-        bad_final = final_problem(live.final) if live.final is not None else None
+        bad_final = self._final_problem(live.final, live.final_data)
         if live.kill_reason is not None:
             state, message = live.kill_reason, live.kill_message
         elif bad_final is not None and (exit_info.returncode == 0 or exit_info.returncode is None):
@@ -537,6 +544,14 @@ class ExperimentManager:
             self._requeue(trial, attempt=trial.attempt + 1, reason=message, fresh=True)
             return
         self._end_trial(trial, state, message, curve=tuple(live.curve))
+
+    def _final_problem(self, value: float | None, data: Any) -> str | None:
+        """Why a final result cannot rank (NaN; a missing or non-numeric objective), None when it can."""
+        if value is None:
+            return None
+        if self.objectives is not None:
+            return self.objectives.problem(data)
+        return final_problem(value)
 
     def _end_trial(self, trial: Trial, state: TrialState, message: str, *,
                    curve: tuple[float, ...] | None = None) -> None:
@@ -778,7 +793,7 @@ class ExperimentManager:
         self._history.pending.append(_observation(trial))
         pid = self._find_trial_process(trial)
         if pid is not None:
-            live = _Live(trial=trial.evolve(pid=pid), tail=MetricsFileTail(self._metrics_path(trial.id)))
+            live = _Live(trial=trial.evolve(pid=pid), tail=MetricsFileTail(self._metrics_path(trial.id), key=self._metric_key))
             live.handle = self.runner.adopt(trial.id, pid, directory, self._trial_env(trial, directory))
             self._live[trial.id] = live
             self._catch_up(live)
@@ -786,7 +801,7 @@ class ExperimentManager:
             self._arm_trial_timer(live)
             live.task = asyncio.create_task(self._watch(live))
             return
-        metrics = list(read_metrics_file(directory / _env.METRICS_FILE_NAME))
+        metrics = list(read_metrics_file(directory / _env.METRICS_FILE_NAME, self._metric_key))
         intermediates = [m for m in metrics if m.kind == MetricKind.PERIODICAL]
         finals = [m for m in metrics if m.kind == MetricKind.FINAL]
         if finals:
@@ -794,7 +809,7 @@ class ExperimentManager:
                 if intermediates:
                     self.store.add_intermediates(intermediates)
                 self.store.set_final(finals[0])
-        bad_final = final_problem(finals[0].value) if finals else None
+        bad_final = self._final_problem(finals[0].value, finals[0].data) if finals else None
         if bad_final is not None:
             self._end_trial(trial, TrialState.FAILED, bad_final)
         elif finals:
@@ -904,6 +919,7 @@ def _observation(trial: Trial, *, value: float | None = None, intermediate: tupl
         state=trial.status,
         value=value,
         intermediate=intermediate,
+        metrics=trial.final_data if isinstance(trial.final_data, dict) else None,
     )
 
 

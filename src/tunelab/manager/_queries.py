@@ -7,11 +7,12 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tunelab.base import json_encode
+from tunelab.base import ConfigError, json_encode
 from tunelab.manager._failures import summarize_failures
+from tunelab.objectives import ObjectiveSpec, ParetoPoint, pareto_front_of, pareto_points, parse_objectives
 from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
@@ -19,6 +20,45 @@ from tunelab.trial import MetricKind, Trial, TrialState
 def optimize_mode_of(config: Mapping[str, Any]) -> str:
     """The tuner's optimize mode with NNI's defaults (TPE and Anneal minimize, the others maximize)."""
     return optimize_mode(config)
+
+
+def objective_spec_of(config: Mapping[str, Any]) -> ObjectiveSpec | None:
+    """The stored config's objectives (None for a single-objective experiment; the stored config was
+    validated when the experiment was created, so a parse error means none were usable)."""
+    raw = config.get("objectives") if isinstance(config, Mapping) else None
+    if not raw:
+        return None
+    try:
+        return parse_objectives(raw)
+    except ConfigError:
+        return None
+
+
+def pareto_json(trials: Iterable[Trial], spec: ObjectiveSpec, *, every_point: bool = False) -> dict[str, Any]:
+    """The Pareto set as the REST API, ``tunelab best`` and the UI show it: the objectives, the front
+    (best primary objective first, with parameters) and counts; ``every_point`` adds each eligible trial's
+    values and flags (no parameters: the chart needs only the values)."""
+    points = pareto_points(trials, spec)
+    front = pareto_front_of(points, spec)
+    out: dict[str, Any] = {
+        "objectives": spec.to_list(),
+        "front": [_front_json(p) for p in front],
+        "eligible": len(points),
+        "infeasible": sum(not p.feasible for p in points),
+    }
+    if every_point:
+        out["points"] = [
+            {"trial_id": p.trial.id, "sequence_id": p.trial.sequence, "status": p.trial.status.value,
+             "values": p.values, "feasible": p.feasible, "on_front": p.on_front}
+            for p in points
+        ]
+    return out
+
+
+def _front_json(point: ParetoPoint) -> dict[str, Any]:
+    trial = point.trial
+    return {"parameters": dict(trial.parameters), "values": point.values, "value": trial.final_data,
+            "feasible": point.feasible, "trial_id": trial.id, "sequence_id": trial.sequence}
 
 
 def best_trial(store: ExperimentStore, mode: str | None = None) -> Trial | None:

@@ -206,22 +206,48 @@ def build_tuner(config: ExperimentConfig, space: Any, *, seed: int, experiment_d
     algorithm = config.tuner
     name = (algorithm.name if algorithm is not None else None) or "Auto"
     class_args: dict[str, Any] = dict(algorithm.class_args or {}) if algorithm is not None else {}
+    objectives = config.objective_spec
     if algorithm is not None and algorithm.class_name:
         from tunelab.tuners import load_custom_tuner
 
+        if objectives is not None and objectives.needs_multi_objective_tuner:
+            raise ConfigError(
+                f"tuner.className: a custom tuner receives one number per trial, but the experiment declares "
+                f"objectives {', '.join(objectives.required)}; use tuner: {{name: MOTPE}} or NSGA2, or keep "
+                "one objective"
+            )
         code_dir = None if algorithm.code_directory is None else Path(algorithm.code_directory)
         return load_custom_tuner(algorithm.class_name, code_dir, space, class_args, seed=seed)
     class_args.setdefault("seed", seed)
     if experiment_dir is not None and name.lower() in ("pbt", "pbttuner"):
         # NNI hands PBT the experiment's checkpoint directory; keep checkpoints with the experiment.
         class_args.setdefault("all_checkpoint_dir", str(experiment_dir / "checkpoint"))
-    return create_tuner_from_config(name, space, class_args)
+    return create_tuner_from_config(name, space, class_args, objectives=objectives)
 
 
 def build_assessor(config: ExperimentConfig) -> Assessor | None:
+    """The configured assessor. With objectives it judges the primary objective's curve (intermediate
+    dicts are read by that key), in that objective's direction unless classArgs say otherwise."""
     algorithm = config.assessor
     if algorithm is None or not (algorithm.name or algorithm.class_name):
         return None
+    objectives = config.objective_spec
+    if objectives is not None and algorithm.name:
+        args = dict(algorithm.class_args or {})
+        given = args.get("optimize_mode")
+        primary = objectives.primary
+        if isinstance(given, str) and given.lower() != primary.mode:
+            raise ConfigError(
+                f"assessor.classArgs.optimize_mode: {given!r} contradicts the primary objective's mode {primary.mode!r}; "
+                f"the assessor judges the curve of the primary objective {primary.name!r}: delete "
+                "optimize_mode or make them agree"
+            )
+        try:
+            return create_assessor_from_config(algorithm.name, {**args, "optimize_mode": primary.mode})
+        except ConfigError as exc:
+            if "optimize_mode" not in exc.message:
+                raise
+            # An assessor without a direction (it judges curves some other way): give it the args as written.
     if algorithm.class_name:
         from tunelab.assessors import load_custom_assessor
 

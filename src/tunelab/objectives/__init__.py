@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tunelab.objectives._check import objective_metric_problem
-    from tunelab.objectives._front import ParetoPoint, pareto_front, pareto_points
+    from tunelab.objectives._front import ParetoPoint, pareto_front, pareto_front_of, pareto_points
     from tunelab.objectives._pareto import (
         crowding_distance,
         dominates,
@@ -28,6 +28,7 @@ _LAZY = {
     "ParetoPoint": "tunelab.objectives._front",
     "pareto_front": "tunelab.objectives._front",
     "pareto_points": "tunelab.objectives._front",
+    "pareto_front_of": "tunelab.objectives._front",
     **dict.fromkeys(("crowding_distance", "dominates", "hypervolume", "hypervolume_contributions", "nondominated_ranks", "pareto_mask", "reference_point"), "tunelab.objectives._pareto"),
     **dict.fromkeys(("Constraint", "Objective", "ObjectiveSpec", "parse_objectives"), "tunelab.objectives._spec"),
 }
@@ -44,6 +45,7 @@ __all__ = [
     "nondominated_ranks",
     "objective_metric_problem",
     "pareto_front",
+    "pareto_front_of",
     "pareto_mask",
     "pareto_points",
     "parse_objectives",

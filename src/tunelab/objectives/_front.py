@@ -63,7 +63,12 @@ def pareto_points(trials: Iterable[Trial], spec: ObjectiveSpec) -> list[ParetoPo
 
 def pareto_front(trials: Iterable[Trial], spec: ObjectiveSpec) -> list[ParetoPoint]:
     """The front only, ordered by the primary objective, best first."""
-    front = [p for p in pareto_points(trials, spec) if p.on_front]
+    return pareto_front_of(pareto_points(trials, spec), spec)
+
+
+def pareto_front_of(points: Iterable[ParetoPoint], spec: ObjectiveSpec) -> list[ParetoPoint]:
+    """The points of :func:`pareto_points` that are on the front, best primary objective first."""
+    front = [p for p in points if p.on_front]
     primary = spec.primary
     sign = -1.0 if primary.mode == "maximize" else 1.0
     return sorted(front, key=lambda p: (sign * p.values[primary.name], p.trial.sequence))

@@ -79,8 +79,15 @@ def optimize_mode(config: Mapping[str, Any]) -> str:
     """``'maximize'`` or ``'minimize'`` from a config dict's tuner ``classArgs.optimize_mode``.
 
     Accepts the NNI spellings (``classArgs``/``class_args``, ``optimize_mode``/``optimizeMode``); without
-    one, NNI's default of the named tuner (TPE and Anneal minimize, the rest maximize).
+    one, NNI's default of the named tuner (TPE and Anneal minimize, the rest maximize). An experiment with
+    ``objectives`` ranks by its primary objective (the first with a mode).
     """
+    objectives = config.get("objectives") if isinstance(config, Mapping) else None
+    if isinstance(objectives, list):
+        for entry in objectives:
+            mode = entry.get("mode") if isinstance(entry, Mapping) else None
+            if isinstance(mode, str) and mode.lower() in ("maximize", "minimize"):
+                return mode.lower()
     tuner = config.get("tuner") if isinstance(config, Mapping) else None
     if isinstance(tuner, Mapping):
         for args_key in ("classArgs", "class_args", "classargs"):

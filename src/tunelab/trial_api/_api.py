@@ -12,7 +12,7 @@ import os
 import time
 
 from tunelab.trial_api import _env, _json_lite
-from tunelab.trial_api._metric import MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
+from tunelab.trial_api._metric import DEFAULT_KEY, MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
 
 # Trial processes start often, so this module avoids importing json, typing, logging, socket and warnings
 # at import time (about 20 ms together); each is loaded only on the path that needs it.
@@ -41,6 +41,7 @@ class _TrialSession:
         self._sock: Socket | None = None
         self._next_connect = 0.0
         self._warned_standalone = False
+        self._objectives: list[str] | None = None
 
     # -- parameters --------------------------------------------------------------------------------------
     def next_parameters(self) -> dict[str, Any]:
@@ -76,8 +77,22 @@ class _TrialSession:
         _close_session_resources(self)
 
     # -- metrics -----------------------------------------------------------------------------------------
+    def objectives(self) -> list[str]:
+        """The keys a final result must hold (primary first); empty for a single-objective experiment."""
+        if self._objectives is None:
+            raw = self._environ.get(_env.OBJECTIVES)
+            self._objectives = [str(name) for name in _json_lite.loads(raw)] if raw else []
+        return self._objectives
+
     def report(self, kind: str, metric: Any) -> None:
-        scalar = scalar_of(metric)  # raises TypeError with a clear message for a bad metric
+        names = self.objectives()
+        if kind == "FINAL" and names:
+            from tunelab.objectives import objective_metric_problem
+
+            problem = objective_metric_problem(metric, names)
+            if problem is not None:
+                raise TypeError(problem)
+        scalar = scalar_of(metric, names[0] if names else DEFAULT_KEY)  # TypeError with a clear message
         if kind == "FINAL":
             if self.final_reported:
                 import warnings

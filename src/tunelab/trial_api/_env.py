@@ -18,6 +18,9 @@ CHANNEL_KEY = "TUNELAB_CHANNEL_KEY"
 #: resume, so no metric is lost when the live channel is down.
 METRICS_FILE = "TUNELAB_METRICS_FILE"
 PLATFORM = "TUNELAB_PLATFORM"
+#: The keys a final result must hold, as a JSON list, the primary objective first (set only when the
+#: experiment declares ``objectives``); intermediate dicts are read by the primary key.
+OBJECTIVES = "TUNELAB_OBJECTIVES"
 
 INLINE_PARAMETERS_MAX = 64 * 1024
 METRICS_FILE_NAME = ".tunelab-metrics.jsonl"

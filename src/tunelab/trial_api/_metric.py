@@ -19,21 +19,23 @@ DEFAULT_KEY = "default"
 MAX_METRIC_BYTES = 1_000_000  # NNI's limit on one serialized metric
 
 
-def scalar_of(metric: Any) -> float:
-    """Return the scalar a tuner optimizes: the number itself or ``metric['default']``.
+def scalar_of(metric: Any, key: str = DEFAULT_KEY) -> float:
+    """Return the scalar a tuner optimizes: the number itself or ``metric[key]``.
 
+    ``key`` is NNI's ``'default'``, or the primary objective of an experiment that declares objectives.
     Accepts int, float, numpy scalars and anything ``float()`` converts without loss (a 0-d tensor), or a
-    dict whose ``'default'`` is such a number. Raises ``TypeError`` naming the value otherwise. NaN is a
+    dict whose ``key`` is such a number. Raises ``TypeError`` naming the value otherwise. NaN is a
     number here: the tuner layer treats it as a failed evaluation.
     """
     if isinstance(metric, dict):
-        if DEFAULT_KEY not in metric:
+        if key not in metric:
             keys = ", ".join(repr(k) for k in list(metric)[:5])
             raise TypeError(
-                f"metric dict must have a 'default' key holding a number, got keys [{keys}]; "
-                "report e.g. {'default': accuracy, 'loss': loss}"
+                f"metric dict must have a {key!r} key holding a number, got keys [{keys}]; "
+                + ("report e.g. {'default': accuracy, 'loss': loss}" if key == DEFAULT_KEY else
+                   f"the experiment's primary objective is {key!r}: report e.g. {{{key!r}: value, ...}}")
             )
-        return _number(metric[DEFAULT_KEY], where="metric['default']")
+        return _number(metric[key], where=f"metric[{key!r}]")
     return _number(metric, where="metric")
 
 

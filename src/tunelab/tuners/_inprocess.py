@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tunelab.base import InvalidInputError, NoMoreTrialsError
+from tunelab.objectives import ObjectiveSpec, pareto_front, parse_objectives
 from tunelab.space import SearchSpace
-from tunelab.trial import TrialState
+from tunelab.trial import Trial, TrialState
 from tunelab.tuners._base import History, Observation, Tuner
 from tunelab.tuners._registry import create_tuner_from_config
 
@@ -28,11 +29,16 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class OptimizeResult:
-    """What :func:`optimize` found: the best parameters and value, and every (parameters, value) tried."""
+    """What :func:`optimize` found: the best parameters and value, and every (parameters, value) tried.
+
+    With several objectives ``pareto_front`` lists the (parameters, objective values) no other feasible
+    trial beats on every objective, best primary objective first; ``best_*`` are its first entry.
+    """
 
     best_parameters: dict[str, Any] | None
-    best_value: float | None
-    trials: list[tuple[dict[str, Any], float | None]] = field(default_factory=list)
+    best_value: Any
+    trials: list[tuple[dict[str, Any], Any]] = field(default_factory=list)
+    pareto_front: list[tuple[dict[str, Any], dict[str, float]]] = field(default_factory=list)
 
 
 class AskTellTuner:
@@ -41,8 +47,9 @@ class AskTellTuner:
     Not thread-safe: call ``ask``/``tell`` from one thread (evaluations may run anywhere).
     """
 
-    def __init__(self, tuner: Tuner) -> None:
+    def __init__(self, tuner: Tuner, objectives: ObjectiveSpec | None = None) -> None:
         self.tuner = tuner
+        self.objectives = objectives
         self.history = History()
         self._pending: dict[int, Observation] = {}
         self._intermediate: dict[int, list[float]] = {}
@@ -67,20 +74,50 @@ class AskTellTuner:
         ident = self._ident(suggestion)
         self._intermediate.setdefault(ident, []).append(float(value))
 
-    def tell(self, suggestion: Suggestion | int, value: float | None) -> None:
+    def tell(self, suggestion: Suggestion | int, value: float | Mapping[str, Any] | None) -> None:
         """Record the final ``value`` of a suggestion; ``None`` marks the trial failed.
 
-        NaN is recorded as given (tuners ignore it). Telling twice is an ``InvalidInputError``.
+        With objectives, ``value`` is a dict holding each (``{"accuracy": 0.9, "latency_ms": 12}``); one
+        lacking an objective counts as failed. NaN is recorded as given (tuners ignore it). Telling twice
+        is an ``InvalidInputError``.
         """
         ident = self._ident(suggestion)
+        metrics = dict(value) if isinstance(value, Mapping) else None
+        if metrics is not None and self.objectives is None and "default" not in metrics:
+            raise InvalidInputError(
+                f"tell: a dict result needs a 'default' key or objectives=[...] naming its keys, got keys {sorted(metrics)}"
+            )
         obs = self._pending.pop(ident)
         self.history.pending = [p for p in self.history.pending if p.trial_id != obs.trial_id]
-        number = None if value is None else float(value)
+        number = self._scalar(value, metrics)
         state = TrialState.FAILED if number is None else TrialState.SUCCEEDED
         curve = tuple(self._intermediate.pop(ident, ()))
         self.history.finished.append(
-            Observation(obs.trial_id, obs.sequence, obs.parameters, state, number, curve)
+            Observation(obs.trial_id, obs.sequence, obs.parameters, state, number, curve, metrics)
         )
+
+    def _scalar(self, value: float | Mapping[str, Any] | None, metrics: dict[str, Any] | None) -> float | None:
+        """The number single-objective tuners rank by: the value, or the dict's primary objective."""
+        if value is None:
+            return None
+        if metrics is None:
+            return float(value)  # type: ignore[arg-type]
+        if self.objectives is not None:
+            if self.objectives.problem(metrics) is not None:
+                return None
+            return float(metrics[self.objectives.primary.name])
+        return float(metrics["default"])
+
+    def pareto_front(self) -> list[tuple[dict[str, Any], dict[str, float]]]:
+        """(parameters, objective values) of the finished trials on the front, best primary first."""
+        if self.objectives is None:
+            return []
+        told = [
+            Trial(id=o.trial_id, sequence=o.sequence, parameters=o.parameters, status=o.state, final_data=o.metrics)
+            for o in self.history.finished
+            if o.metrics is not None
+        ]
+        return [(dict(p.trial.parameters), p.values) for p in pareto_front(told, self.objectives)]
 
     def _ident(self, suggestion: Suggestion | int) -> int:
         ident = suggestion.id if isinstance(suggestion, Suggestion) else int(suggestion)
@@ -101,20 +138,26 @@ class AskTellTuner:
 
 
 def create_tuner(
-    name: str = "Auto", space: SearchSpace | Mapping[str, Any] | None = None, **class_args: Any
+    name: str = "Auto",
+    space: SearchSpace | Mapping[str, Any] | None = None,
+    *,
+    objectives: ObjectiveSpec | Sequence[Any] | None = None,
+    **class_args: Any,
 ) -> AskTellTuner:
     """A builtin tuner by NNI name over ``space`` (a dict in NNI's format or a SearchSpace), for ask/tell.
 
     ``class_args`` are NNI's (``optimize_mode``, ``seed``, ``tpe_args``, ...); e.g.
-    ``create_tuner("TPE", space, optimize_mode="minimize", seed=0)``.
+    ``create_tuner("TPE", space, optimize_mode="minimize", seed=0)``. ``objectives`` as in the config
+    (``["accuracy:maximize", "latency_ms:minimize <= 20"]``) makes it multi-objective: tell dicts.
     """
     if space is None:
         raise InvalidInputError("create_tuner: space is required (a search space dict in NNI's format)")
-    return AskTellTuner(create_tuner_from_config(name, space, class_args))
+    spec = parse_objectives(objectives)
+    return AskTellTuner(create_tuner_from_config(name, space, class_args, objectives=spec), spec)
 
 
 def optimize(
-    fn: Callable[[dict[str, Any]], float | None],
+    fn: Callable[[dict[str, Any]], Any],
     space: SearchSpace | Mapping[str, Any],
     *,
     n_trials: int = 100,
@@ -122,17 +165,24 @@ def optimize(
     optimize_mode: str = "minimize",
     seed: int | None = None,
     catch: Sequence[type[Exception]] = (),
+    objectives: ObjectiveSpec | Sequence[Any] | None = None,
     **class_args: Any,
 ) -> OptimizeResult:
     """Minimize (or maximize) a cheap ``fn(parameters) -> value`` in this process, one trial at a time.
 
+    With ``objectives`` (e.g. ``["error:minimize", "cost:minimize"]``) ``fn`` returns a dict holding each,
+    ``optimize_mode`` is unused, and the result's ``pareto_front`` holds the trade-offs found.
     Stops after ``n_trials`` or when the tuner runs out of distinct parameters. Exceptions from ``fn``
     propagate unless their type is in ``catch``, in which case the trial counts as failed.
     """
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise InvalidInputError(f"optimize: n_trials must be a positive integer, got {n_trials!r}")
-    driver = create_tuner(tuner, space, optimize_mode=optimize_mode, seed=seed, **class_args)
-    trials: list[tuple[dict[str, Any], float | None]] = []
+    spec = parse_objectives(objectives)
+    if spec is None:
+        driver = create_tuner(tuner, space, optimize_mode=optimize_mode, seed=seed, **class_args)
+    else:
+        driver = create_tuner(tuner, space, objectives=spec, seed=seed, **class_args)
+    trials: list[tuple[dict[str, Any], Any]] = []
     for _ in range(n_trials):
         try:
             suggestion = driver.ask()
@@ -142,8 +192,12 @@ def optimize(
             raw = fn(dict(suggestion.parameters))
         except tuple(catch):
             raw = None
-        value = None if raw is None else float(raw)
+        value = None if raw is None else (dict(raw) if isinstance(raw, Mapping) else float(raw))
         driver.tell(suggestion, value)
         trials.append((suggestion.parameters, value))
+    if spec is not None and spec.multi:
+        front = driver.pareto_front()
+        first = front[0] if front else None
+        return OptimizeResult(first[0] if first else None, first[1] if first else None, trials, front)
     best = driver.best()
     return OptimizeResult(best[0] if best else None, best[1] if best else None, trials)

@@ -121,3 +121,32 @@ def test_trials_without_every_objective_are_left_out_of_the_model() -> None:
             metrics: dict[str, Any] = {"f1": 0.5} if i % 2 else zdt1(params)  # half lack f2
             history.finished.append(Observation(str(i), i, params, TrialState.SUCCEEDED, 0.5, (), metrics))
         assert tuner.suggest(history)
+
+
+def test_in_process_optimize_returns_a_pareto_front() -> None:
+    import tunelab
+
+    def evaluate(params: dict[str, Any]) -> dict[str, float]:
+        return zdt1(params)
+
+    result = tunelab.optimize(evaluate, SPACE, objectives=TWO, n_trials=40, seed=0)
+    assert len(result.trials) == 40
+    front = result.pareto_front
+    assert len(front) >= 2
+    values = [v for _, v in front]
+    for a in values:  # no front point dominates another
+        assert not any(b["f1"] <= a["f1"] and b["f2"] <= a["f2"] and b != a for b in values)
+    assert [v["f1"] for v in values] == sorted(v["f1"] for v in values)  # primary objective, best first
+    assert result.best_parameters == front[0][0]
+
+
+def test_ask_tell_with_objectives_counts_a_dict_missing_an_objective_as_failed() -> None:
+    from tunelab import create_tuner
+
+    driver = create_tuner("MOTPE", SPACE, objectives=TWO, seed=1)
+    first, second = driver.ask(), driver.ask()
+    driver.tell(first, {"f1": 0.2, "f2": 0.5})
+    driver.tell(second, {"f1": 0.1})
+    states = [o.state for o in driver.history.finished]
+    assert states == [TrialState.SUCCEEDED, TrialState.FAILED]
+    assert driver.pareto_front() == [(first.parameters, {"f1": 0.2, "f2": 0.5})]

@@ -17,7 +17,9 @@ from tunelab.manager import (
     export_csv,
     export_records,
     failures_json,
+    objective_spec_of,
     optimize_mode_of,
+    pareto_json,
     trial_json,
 )
 from tunelab.server._context import AppContext
@@ -79,10 +81,19 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
         "failures": failures_json(store, record.id),
         "best": trial_json(best) if best is not None else None,
         "baseline": trial_json(baseline) if baseline is not None else None,
+        # Several objectives: the overview lists the Pareto front instead of one best trial.
+        "pareto": _front_summary(store, config),
         "experiment_dir": str(context.experiment_dir),
         "note": _note(record),
         "server_time": time.time(),
     }
+
+
+def _front_summary(store: ExperimentStore, config: dict[str, Any]) -> dict[str, Any] | None:
+    spec = objective_spec_of(config)
+    if spec is None or not spec.multi:
+        return None
+    return pareto_json(store.list_trials(), spec)
 
 
 def _max_duration_s(config: dict[str, Any]) -> float | None:
@@ -150,9 +161,29 @@ async def stop_experiment(context: AppContext = Depends(get_context)) -> dict[st
 
 @router.get("/best")
 def get_best(context: AppContext = Depends(get_context)) -> dict[str, Any] | None:
+    """NNI's best trial; for several objectives the Pareto set (as ``GET /pareto``), None before any result."""
     config = context.manager.config.to_dict() if context.manager is not None else context.reader.get_experiment().config
+    spec = objective_spec_of(config)
+    if spec is not None and spec.multi:
+        front = pareto_json(context.reader.list_trials(), spec)
+        return front if front["front"] else None
     maximize = optimize_mode_of(config) == "maximize"
     return best_json(context.reader.best_trial(maximize=maximize))
+
+
+@router.get("/pareto")
+def get_pareto(
+    points: bool = Query(False, description="Also list every eligible trial's objective values and flags."),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    """The Pareto front over the experiment's objectives (feasible trials first), best primary first.
+
+    404 for a single-objective experiment, which has a best trial (``GET /best``) instead."""
+    config = context.manager.config.to_dict() if context.manager is not None else context.reader.get_experiment().config
+    spec = objective_spec_of(config)
+    if spec is None or not spec.multi:
+        raise NotFoundError("this experiment has one objective: GET /api/v1/best gives its best trial")
+    return pareto_json(context.reader.list_trials(), spec, every_point=points)
 
 
 @router.get("/export", response_model=None)

@@ -29,6 +29,15 @@ export function disposeAll() {
   live.clear();
 }
 
+/** Dispose the charts drawn inside `el` only: a page redrawing its own chart must not take another
+ * page's (or another box's) with it. */
+export function disposeIn(el) {
+  for (const chart of [...live]) {
+    const dom = chart.getDom();
+    if (!dom || el === dom || el.contains(dom) || !dom.isConnected) { chart.dispose(); live.delete(chart); }
+  }
+}
+
 window.addEventListener('resize', () => { for (const chart of live) chart.resize(); });
 
 const BASE = { animation: false, backgroundColor: 'transparent', textStyle: { fontFamily: 'system-ui, sans-serif' } };

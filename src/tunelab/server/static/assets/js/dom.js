@@ -122,11 +122,14 @@ export function toast(message, kind = 'info') {
 export function throttle(fn, ms) {
   let timer = null;
   let last = 0;
-  return (...args) => {
+  const call = (...args) => {
     const wait = Math.max(0, last + ms - Date.now());
     clearTimeout(timer);
     timer = setTimeout(() => { last = Date.now(); fn(...args); }, wait);
   };
+  // A page cancels its pending calls when it is left: a late one would act on the next page.
+  call.cancel = () => clearTimeout(timer);
+  return call;
 }
 
 /** Record (once per page load) when a page's main content is in the DOM and the next frame starts: the

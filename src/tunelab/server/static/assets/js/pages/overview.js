@@ -59,6 +59,7 @@ export async function render(root) {
   await load();
   const refresh = throttle(() => load().catch((e) => toast(e.message, 'error')), 1000);
   return {
+    dispose() { refresh.cancel(); drawChart.cancel(); },
     onChanges(batch) {
       if (batch.some((c) => c.type !== 'metrics')) refresh();
     },

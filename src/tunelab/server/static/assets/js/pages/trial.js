@@ -150,6 +150,7 @@ export async function render(root, { args }) {
   const refreshLog = throttle(loadLog, 2000);
   const redrawChart = throttle(drawChart, 1000);
   return {
+    dispose() { refresh.cancel(); refreshLog.cancel(); redrawChart.cancel(); },
     onChanges(batch) {
       let mine = false;
       for (const change of batch) {

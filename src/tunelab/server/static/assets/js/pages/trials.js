@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
-import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, rankChart, disposeAll } from '../charts.js';
+import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, rankChart, disposeIn } from '../charts.js';
 import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -21,6 +21,7 @@ const BASE_COLUMNS = [
 ];
 const TABS = ['history', 'parallel', 'curves', 'durations', 'slice', 'contour', 'rank', 'importance', 'edf'];
 const STORAGE_KEY = 'tunelab.trials.columns';
+const STALE = Symbol('stale chart request');
 const CURVE_CHOICES = [['auto', 'best 20 and running (or the selection)'], ['selected', 'the selected trials'],
   ...['SUCCEEDED', 'EARLY_STOPPED', 'FAILED', 'USER_CANCELED', 'RUNNING'].map((s) => [`status:${s}`, `status ${s}`])];
 
@@ -242,20 +243,36 @@ export async function render(root, { query }) {
     return dims.map((d) => ({ ...d, log: state.logAxes && state.logKeys.has(d.key) }));
   }
 
+  // Each draw has a number; a request answered after a newer draw began (a quick tab switch) or after the
+  // page was left is dropped instead of drawing over the newer one.
+  let drawn = 0;
+  let gone = false;
+  async function chartData(mine, path, options) {
+    const data = await (path ? api(path, options) : options);
+    if (gone || mine !== drawn) throw STALE;
+    return data;
+  }
+  const empty = (text) => mount(chartBox, h('p', { class: 'muted' }, text));
+
   async function drawChart() {
-    disposeAll();
+    if (gone) return;
+    const mine = ++drawn;
+    // Only this box's charts: a global dispose here took the next page's chart when it ran late.
+    disposeIn(chartBox);
     chartNote.textContent = '';
     drawChartOptions();
     const tab = state.tab;
     try {
       if (tab === 'history') {
-        const data = await api('/charts/history', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/history', { params: { filter: state.filter } });
         note(data, 'points', data.points.sequence.length);
+        if (!data.points.sequence.length) { empty('No finished trial yet.'); return; }
         await historyChart(chartBox, data, { onPick: openTrial, logY: state.logY });
       } else if (tab === 'parallel') {
-        const data = await api('/charts/parallel', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/parallel', { params: { filter: state.filter } });
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
+        if (!data.rows.length) { empty('No finished trial yet.'); return; }
         await parallelChart(chartBox, data, { onSelect: (ids) => {
           // Brushing narrows the lines; the brushed trials can become the selection (compare, curves).
           const take = ids.slice(0, 50);
@@ -268,42 +285,50 @@ export async function render(root, { query }) {
             } }, `select ${take.length === ids.length ? 'them' : 'the first 50'}`) : null);
         } });
       } else if (tab === 'curves') {
-        const { ids, text } = await curveTrials();
+        const { ids, text } = await chartData(mine, null, curveTrials());
         if (ids && !ids.length) { chartNote.textContent = text; mount(chartBox, h('p', { class: 'muted' }, 'No trial to draw.')); return; }
-        const data = await api('/charts/curves', { params: ids ? { trials: ids.join(',') } : { top: 20, filter: state.filter } });
+        const data = await chartData(mine, '/charts/curves', { params: ids ? { trials: ids.join(',') } : { top: 20, filter: state.filter } });
         chartNote.textContent = text;
+        if (!data.curves.some((c) => c.sequence.length)) { empty('No intermediate result to draw yet.'); return; }
         await curvesChart(chartBox, data.curves);
       } else if (tab === 'durations') {
-        const data = await api('/charts/timeline', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/timeline', { params: { filter: state.filter } });
         note(data, 'trials on the timeline', data.trial_id.length);
         if (data.total) await timelineChart(chartBox, data);
+        else empty('No trial has started yet.');
       } else if (tab === 'slice') {
-        const data = await api('/charts/slice', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/slice', { params: { filter: state.filter } });
         data.parameters = withSpaceAxes(data.parameters);
         note(data, 'points', data.parameters.length ? data.parameters[0].x.length : 0);
         drawSlice(data);
       } else if (tab === 'contour') {
-        const data = await api('/charts/parallel', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/parallel', { params: { filter: state.filter } });
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         drawContour(data);
       } else if (tab === 'rank') {
-        const data = await api('/charts/rank', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/rank', { params: { filter: state.filter } });
         data.dimensions = withSpaceAxes(data.dimensions);
         note(data, 'trials', data.rows.length);
         drawRank(data);
       } else if (tab === 'edf') {
-        const data = await api('/charts/history', { params: { max_points: 100000, filter: state.filter } });
+        const data = await chartData(mine, '/charts/history', { params: { max_points: 100000, filter: state.filter } });
         const values = data.points.value.filter((v) => typeof v === 'number' && Number.isFinite(v));
         chartNote.textContent = `Empirical distribution of the final value over ${values.length} finished trials: the share of trials at or below each value.`;
         if (values.length) await edfChart(chartBox, values, data.mode || state.mode);
         else mount(chartBox, h('p', { class: 'muted' }, 'No finished trial yet.'));
       } else if (tab === 'importance') {
-        const data = await api('/charts/importance', { params: { filter: state.filter } });
+        const data = await chartData(mine, '/charts/importance', { params: { filter: state.filter } });
         chartNote.textContent = `Share of the final value's variance each parameter explains alone, over ${data.trials} trials.`;
+        if (!data.importance.length) { empty('Importance needs a few finished trials.'); return; }
         await importanceChart(chartBox, data);
       }
-    } catch (error) { chartNote.textContent = error.message; }
+    } catch (error) {
+      if (error === STALE) return;
+      // Say it where the chart would be, so a failed tab never shows an empty box.
+      chartNote.textContent = '';
+      empty(`This chart could not be drawn: ${error.message}`);
+    }
   }
 
   // Which trials' curves: the best and running ones (default), the selection, or those of one status, so
@@ -383,6 +408,11 @@ export async function render(root, { query }) {
   const refreshCharts = throttle(() => { if (state.tab !== 'parallel') drawChart(); }, 5000);
 
   return {
+    dispose() {
+      gone = true;
+      refreshCharts.cancel();
+      refreshPage.cancel();
+    },
     onChanges(batch) {
       let membership = false;
       for (const change of batch) {

@@ -15,12 +15,12 @@ import mkdocs_gen_files
 import typer.main
 
 from tunelab.cli import app
-from tunelab.config import AlgorithmConfig, DaskConfig, ExperimentConfig, LocalConfig
+from tunelab.config import AlgorithmConfig, DaskConfig, ExperimentConfig, LocalConfig, MlflowConfig
 from tunelab.config._fields import camel, spec_of
 
 # Keys tunelab adds on top of NNI's v2 schema (the module docstring of tunelab.config._experiment lists
 # them); every other key is spelled as in NNI, which the NNI-name column states.
-TUNELAB_ONLY = {"maxTrialRetries", "failFastTrials", "storage", "trialGracePeriod"}
+TUNELAB_ONLY = {"maxTrialRetries", "failFastTrials", "storage", "trialGracePeriod", "mlflow"}
 
 
 def _default(field: dataclasses.Field[Any]) -> str:
@@ -57,7 +57,8 @@ def config_page() -> str:
     for title, cls, nni in [("Experiment (top level)", ExperimentConfig, True),
                             ("tuner / assessor / advisor", AlgorithmConfig, True),
                             ("trainingService: platform local", LocalConfig, True),
-                            ("trainingService: platform dask", DaskConfig, False)]:
+                            ("trainingService: platform dask", DaskConfig, False),
+                            ("mlflow", MlflowConfig, False)]:
         parts += [f"## {title}", "", (cls.__doc__ or "").strip().split("\n\n")[0], "",
                   config_table(cls, nni=nni), ""]
     return "\n".join(parts)

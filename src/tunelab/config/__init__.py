@@ -5,6 +5,7 @@ from tunelab.config._algorithm import AlgorithmConfig, CustomAlgorithmConfig
 from tunelab.config._duration import parse_duration
 from tunelab.config._experiment import LOG_LEVELS, MAX_TRIAL_CONCURRENCY, ExperimentConfig
 from tunelab.config._loader import ConfigWarning, load_config, parse_config
+from tunelab.config._mlflow import MlflowConfig
 from tunelab.config._training_service import PLATFORMS, DaskConfig, LocalConfig, TrainingServiceConfig
 from tunelab.config._v1 import convert_v1
 
@@ -18,6 +19,7 @@ __all__ = [
     "DaskConfig",
     "ExperimentConfig",
     "LocalConfig",
+    "MlflowConfig",
     "TrainingServiceConfig",
     "convert_v1",
     "load_config",

@@ -1,5 +1,5 @@
 """``ExperimentConfig``: every key of NNI's v2 experiment config, plus tunelab's ``maxTrialRetries``,
-``failFastTrials``, ``storage`` and ``trialGracePeriod``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
+``failFastTrials``, ``storage``, ``trialGracePeriod`` and ``mlflow``. The dataclass fields below are the key table (one row per key: type, default, check, fix)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from tunelab.config._fields import (
     spec,
     text,
 )
+from tunelab.config._mlflow import MlflowConfig, load_mlflow
 from tunelab.config._training_service import (
     DaskConfig,
     LocalConfig,
@@ -94,6 +95,13 @@ def _algorithm(value: Any, where: str) -> AlgorithmConfig:
         return load_algorithm(value, where=where, base_dir=None)
     except ConfigError as exc:
         raise Invalid(f"must be an algorithm config ({exc.message})") from exc
+
+
+def _mlflow(value: Any) -> MlflowConfig:
+    try:
+        return load_mlflow(value, where="mlflow", base_dir=None)
+    except ConfigError as exc:
+        raise Invalid(f"must be an MLflow config ({exc.message})") from exc
 
 
 def _training_service(value: Any) -> TrainingServiceConfig:
@@ -274,6 +282,16 @@ class ExperimentConfig(ConfigBase):
             nested=load_training_service,
             required=True,
             fix="set e.g. trainingService: {platform: local}",
+        ),
+    )
+    # Not in NNI: log trials to MLflow (tunelab.manager._mlflow); the trial script does not change.
+    mlflow: MlflowConfig | None = field(
+        default=None,
+        metadata=spec(
+            check=_mlflow,
+            nested=load_mlflow,
+            fix='write e.g. mlflow: {trackingUri: "http://127.0.0.1:5000", experimentName: mnist}, or mlflow: {} '
+            "for a SQLite store in the experiment folder",
         ),
     )
     shared_storage: dict[str, Any] | None = field(

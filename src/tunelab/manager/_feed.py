@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
 
 Change = dict[str, Any]
+
+
+class Observer(Protocol):
+    """Something outside the loop that follows the experiment (e.g. the MLflow logger): it gets every
+    change as it is published, and :meth:`close` once the manager has stopped (called off the loop)."""
+
+    def on_change(self, change: Change) -> None:
+        """Must not block or raise: it runs inside the experiment loop's publish."""
+
+    def close(self) -> None:
+        """Finish up; may block (the manager runs it in a thread)."""
 
 
 class ChangeFeed:
@@ -21,11 +32,19 @@ class ChangeFeed:
     def __init__(self, max_queue: int = 10_000) -> None:
         self._subscribers: set[asyncio.Queue[Change]] = set()
         self._max_queue = max_queue
+        self._listeners: list[Callable[[Change], None]] = []
         self.sequence = 0
+
+    def listen(self, callback: Callable[[Change], None]) -> None:
+        """Call ``callback`` with every change, synchronously and in order (unlike a subscriber's queue,
+        a listener never gets a resync): for observers that must see every trial and metric."""
+        self._listeners.append(callback)
 
     def publish(self, change: Change) -> None:
         self.sequence += 1
         change = {**change, "seq": self.sequence}
+        for listener in self._listeners:
+            listener(change)
         for queue in list(self._subscribers):
             try:
                 queue.put_nowait(change)

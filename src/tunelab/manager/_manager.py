@@ -16,7 +16,7 @@ import re
 import time
 from array import array
 from collections import deque
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
 from tunelab.manager._failures import WORKED_STATES, fail_fast_message, summarize_failures
 from tunelab.manager._faults import fault_point
-from tunelab.manager._feed import ChangeFeed
+from tunelab.manager._feed import ChangeFeed, Observer
 from tunelab.manager._ingest import MetricsFileTail, read_metrics_file, to_metric
 from tunelab.manager._log_file import manager_logger
 from tunelab.manager._wire import jsonable as _jsonable
@@ -95,6 +95,7 @@ class ExperimentManager:
         assessor: Assessor | None = None,
         keep_serving: bool = False,
         extra_trial_env: Mapping[str, str] | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.experiment_id = experiment_id
         self._log = manager_logger(experiment_id)  # <experiment>/log/manager.log once a ManagerLog is attached
@@ -107,6 +108,9 @@ class ExperimentManager:
         self.assessor = assessor
         self.keep_serving = keep_serving
         self.feed = ChangeFeed()
+        self._observers = list(observers)
+        for observer in self._observers:
+            self.feed.listen(observer.on_change)
         self.space: SearchSpace = tuner.space
         self._extra_env = dict(extra_trial_env or {})
         # Several objectives: finals are dicts holding each, and dict values are read by the primary key.
@@ -367,7 +371,8 @@ class ExperimentManager:
 
     def _launch(self, trial: Trial) -> TrialLaunch:
         directory = _paths.trial_dir(self.experiment_dir, trial.id)
-        directory.mkdir(parents=True, exist_ok=True)
+        # Made for the trial, so a script can write into $TUNELAB_TENSORBOARD_DIR without creating it.
+        (directory / _env.TENSORBOARD_DIR_NAME).mkdir(parents=True, exist_ok=True)
         return TrialLaunch(
             trial_id=trial.id,
             sequence=trial.sequence,
@@ -385,6 +390,7 @@ class ExperimentManager:
             _env.TRIAL_ID: trial.id,
             _env.SEQUENCE_ID: str(trial.sequence),
             _env.OUTPUT_DIR: str(directory),
+            _env.TENSORBOARD_DIR: str(directory / _env.TENSORBOARD_DIR_NAME),
             _env.METRICS_FILE: str(directory / _env.METRICS_FILE_NAME),
             _env.PLATFORM: "local",
             "NNI_PLATFORM": "local",
@@ -863,6 +869,11 @@ class ExperimentManager:
         await self.runner.close()
         if self._reserve is not None:
             self._reserve.unlink(missing_ok=True)
+        for observer in self._observers:
+            try:
+                await asyncio.to_thread(observer.close)
+            except Exception:  # an observer is an add-on: its failure must not hide the experiment's end
+                self._log.exception("observer %s failed to close", type(observer).__name__)
         self._log.info("manager stopped; experiment %s", self.status.value)
         self._done.set()
 

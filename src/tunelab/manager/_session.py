@@ -19,6 +19,7 @@ from tunelab.assessors import Assessor, create_assessor_from_config
 from tunelab.base import ConfigError, ConflictError, StorageError
 from tunelab.config import ExperimentConfig, parse_config
 from tunelab.manager import _paths
+from tunelab.manager._feed import Observer
 from tunelab.manager._lock import ManagerLock, read_info
 from tunelab.manager._log_file import ManagerLog
 from tunelab.manager._manager import ExperimentManager
@@ -192,6 +193,7 @@ def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_ser
         assessor=assessor,
         keep_serving=keep_serving,
         extra_trial_env=_compat_env(),
+        observers=_observers(session),
     )
     manager_box.append(manager)
     # Viewing builds no manager and writes nothing, so only a create or a resume opens the log.
@@ -200,6 +202,17 @@ def _build_manager(session: Session, *, seed: int, resumed_trials: int, keep_ser
     session.log.logger.info("experiment %s %s (pid %d, %s)", session.experiment_id, how, os.getpid(),
                             session.experiment_dir)
     return manager
+
+
+def _observers(session: Session) -> list[Observer]:
+    """The add-ons that follow the experiment from its change feed: MLflow when ``mlflow`` is set."""
+    if session.config.mlflow is None:
+        return []
+    from tunelab.manager._log_file import manager_logger
+    from tunelab.manager._mlflow import MlflowObserver
+
+    return [MlflowObserver(experiment_id=session.experiment_id, experiment_dir=session.experiment_dir,
+                           config=session.config, logger=manager_logger(session.experiment_id))]
 
 
 def build_tuner(config: ExperimentConfig, space: Any, *, seed: int, experiment_dir: Path | None = None) -> Tuner:

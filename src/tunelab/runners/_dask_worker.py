@@ -307,6 +307,7 @@ def _trial_env(spec: TrialSpec, workdir: Path, worker: Any) -> tuple[dict[str, s
     output = spec.manager_trial_dir if _writable_dir(spec.manager_trial_dir) else str(workdir)
     for name in (_env.OUTPUT_DIR, "NNI_OUTPUT_DIR", "NNI_SYS_DIR"):
         env[name] = output
+    env[_env.TENSORBOARD_DIR] = str(Path(output) / _env.TENSORBOARD_DIR_NAME)
     env[_env.METRICS_FILE] = str(workdir / _env.METRICS_FILE_NAME)
     env[_env.PLATFORM] = "dask"
     env["TUNELAB_DASK_WORKER"] = str(worker.address)

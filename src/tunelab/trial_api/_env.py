@@ -21,6 +21,10 @@ PLATFORM = "TUNELAB_PLATFORM"
 #: The keys a final result must hold, as a JSON list, the primary objective first (set only when the
 #: experiment declares ``objectives``); intermediate dicts are read by the primary key.
 OBJECTIVES = "TUNELAB_OBJECTIVES"
+#: Where the trial may write TensorBoard event files: ``<trial dir>/tensorboard``, which is also NNI's
+#: convention (``$NNI_OUTPUT_DIR/tensorboard``). ``tunelab tensorboard`` serves these folders.
+TENSORBOARD_DIR = "TUNELAB_TENSORBOARD_DIR"
+TENSORBOARD_DIR_NAME = "tensorboard"
 
 INLINE_PARAMETERS_MAX = 64 * 1024
 METRICS_FILE_NAME = ".tunelab-metrics.jsonl"

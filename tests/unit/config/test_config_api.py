@@ -31,6 +31,7 @@ def test_exported_names_are_pinned() -> None:
         "DaskConfig",
         "ExperimentConfig",
         "LocalConfig",
+        "MlflowConfig",
         "TrainingServiceConfig",
         "convert_v1",
         "load_config",

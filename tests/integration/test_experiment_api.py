@@ -204,3 +204,37 @@ def test_update_max_experiment_duration(tmp_path: Path, home: Path) -> None:
         assert experiment.get_experiment_profile()["config"]["maxExperimentDuration"] == "1h"
     finally:
         experiment.stop()
+
+
+def test_objectives_through_the_python_api(tmp_path: Path, home: Path) -> None:
+    project = tmp_path / "mo"
+    project.mkdir()
+    (project / "trial.py").write_text(
+        "import nni\n"
+        "p = nni.get_next_parameter()\n"
+        "nni.report_final_result({'accuracy': p['x'], 'cost': p['x'] ** 2 + p['y']})\n"
+    )
+    experiment = Experiment("local")
+    experiment.config.trial_command = "python3 trial.py"
+    experiment.config.trial_code_directory = project
+    experiment.config.search_space = {"x": {"_type": "uniform", "_value": [0, 1]},
+                                      "y": {"_type": "uniform", "_value": [0, 1]}}
+    experiment.config.tuner.name = "Auto"  # as NNI, the Python API asks for a tuner: Auto runs MOTPE here
+    experiment.config.objectives = [{"name": "accuracy", "mode": "maximize"}, "cost:minimize"]
+    experiment.config.max_trial_number = 6
+    experiment.config.trial_concurrency = 2
+    port = _free_port()
+    try:
+        assert experiment.run(port) == "DONE"
+        results = experiment.export_data()
+        assert len(results) == 6
+        assert all({"accuracy", "cost"} <= set(r.value) for r in results)
+        front = experiment.get_pareto_front()
+        values = {r.trialJobId: r.value for r in results}
+        for point in front:  # no trial beats a front point on both objectives
+            mine = values[point["trial_id"]]
+            assert not any(v["accuracy"] >= mine["accuracy"] and v["cost"] <= mine["cost"] and v != mine
+                           for v in values.values())
+        assert experiment.get_experiment_profile()["config"]["objectives"][1] == {"name": "cost", "mode": "minimize"}
+    finally:
+        experiment.stop()

@@ -257,6 +257,12 @@ class Experiment:
         """Final results in NNI's export shape (trials without a final result are left out)."""
         return [trial_result(r) for r in self._live().export("json", False)]
 
+    def get_pareto_front(self) -> list[dict[str, Any]]:
+        """tunelab: the Pareto front of an experiment with several ``objectives`` (best primary objective
+        first): ``[{"parameters", "values", "value", "feasible", "trial_id", "sequence_id"}]``. Raises
+        ``NotFoundError`` for a single-objective experiment (``export_data`` holds its results)."""
+        return list(self._live().request("GET", "/pareto")["front"])
+
     # == control ========================================================================================
     def update_trial_concurrency(self, value: int) -> None:
         self._update(trialConcurrency=value)

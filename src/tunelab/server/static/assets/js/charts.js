@@ -274,8 +274,8 @@ export async function contourChart(el, data, xIndex, yIndex) {
   return chart;
 }
 
-// Rank colours: the best ranks dark blue, the worst orange (readable on light and dark backgrounds).
-const RANK_COLORS = ['#1864ab', '#4dabf7', '#ced4da', '#ffa94d', '#d9480f'];
+// Rank colours: the best ranks blue, the worst orange; the blue is lighter on a dark background.
+const RANK_COLORS = { light: ['#1864ab', '#4dabf7', '#ced4da', '#ffa94d', '#d9480f'], dark: ['#a5d8ff', '#4dabf7', '#5c5f66', '#ffa94d', '#ff6b6b'] };
 
 function rankAxis(dim, name, labelWidth) {
   if (dim.type === 'categorical') return { type: 'category', data: dim.categories, name, nameLocation: 'middle', nameGap: 36, axisLabel: { width: labelWidth, overflow: 'truncate', fontSize: 10 } };
@@ -307,7 +307,7 @@ export async function rankChart(el, data, xIndex, yIndex) {
       ...(yDim ? [[yDim.key, fmtValue(p.data[1])]] : []), ['final', fmtNumber(p.data[4])], ['rank', `${p.data[2]} of ${data.total}`]]) },
     xAxis: rankAxis(xDim, xDim.key, narrow ? 48 : 90),
     yAxis: yDim ? rankAxis(yDim, yDim.key, narrow ? 48 : 90) : { type: 'value', scale: true, name: `final (${data.mode})`, nameLocation: 'middle', nameGap: 48 },
-    visualMap: { min: 1, max: worst, dimension: 2, calculable: false, inverse: true, inRange: { color: RANK_COLORS }, ...bar,
+    visualMap: { min: 1, max: worst, dimension: 2, calculable: false, inverse: true, inRange: { color: RANK_COLORS[currentTheme() === 'dark' ? 'dark' : 'light'] }, ...bar,
       text: [`rank ${worst}`, 'rank 1 (best)'], textGap: 6, precision: 0, formatter: (v) => `rank ${Math.round(v)}` },
     series: [{ name: 'rank', type: 'scatter', data: points, symbolSize: points.length > 2000 ? 5 : 8, large: points.length > 2000,
       itemStyle: { opacity: 0.85 } }],

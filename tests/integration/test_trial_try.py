@@ -82,3 +82,22 @@ def test_a_missing_script_is_a_clear_error(cli: Cli) -> None:
     text = " ".join((done.stdout + done.stderr).split())
     assert "tarin.py: no such file" in text
     assert "Traceback" not in text
+
+
+def test_objectives_check_the_final_dict_as_an_experiment_would(cli: Cli) -> None:
+    cli.write("mo.py", """
+        import tunelab
+        tunelab.get_next_parameter()
+        tunelab.report_intermediate_result({"accuracy": 0.4})
+        tunelab.report_final_result({"accuracy": 0.9, "latency_ms": 12.5})
+    """)
+    done = cli("trial", "try", "mo.py", "--objectives", "accuracy:maximize,latency_ms:minimize")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'report: final {"accuracy": 0.9, "latency_ms": 12.5}' in done.stdout
+    missing = cli("trial", "try", "mo.py", "--objectives", "accuracy:maximize,memory_mb <= 3")
+    assert missing.returncode == 1
+    assert "the final result lacks the objective 'memory_mb'" in missing.stderr
+    bad = cli("trial", "try", "mo.py", "--objectives", "accuracy")
+    assert bad.returncode == 2
+    assert "--objectives[0]: cannot read 'accuracy'" in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr

@@ -30,22 +30,41 @@ def trial_try(
     params: Annotated[str | None, typer.Option("--params", help="Parameters as a JSON object.")] = None,
     space: Annotated[Path | None, typer.Option("--space", help="Search space file to sample the parameters from.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the --space sample.")] = None,
+    objectives: Annotated[str | None, typer.Option(
+        "--objectives", help="The experiment's objectives, e.g. \"accuracy:maximize,latency_ms:minimize\": the "
+        "final result must be a dict holding each.")] = None,
 ) -> None:
     """Run a trial once, outside any experiment, printing each report as it arrives and its exit status.
 
     The trial sees the `nni` shim and the parameters given with --params (or sampled from --space), exactly
-    as inside an experiment. The exit code is the trial's.
+    as inside an experiment (with --objectives, as in a multi-objective one). The exit code is the trial's.
     """
     parameters = _parameters(params, space, seed)
+    required = _objectives(objectives)
     command = _command(target)
     typer.echo(f"trial try: {command}")
     typer.echo(f"parameters: {json.dumps(parameters)}")
-    code = _run(command, parameters)
+    code = _run(command, parameters, required)
     typer.echo(f"trial exited {code}")
     space_hint = f"searchSpaceFile: {space}" if space is not None else "a searchSpaceFile"
     typer.echo(f"next: put `trialCommand: {command}` and {space_hint} in a config, then start the "
                f"experiment with `tunelab run config.yml`")
     raise typer.Exit(code)
+
+
+def _objectives(text: str | None) -> list[str]:
+    """The keys the final result must hold, primary first, from the option's comma-separated entries."""
+    if text is None:
+        return []
+    from tunelab.base import ConfigError
+    from tunelab.objectives import parse_objectives
+
+    try:
+        spec = parse_objectives([part.strip() for part in text.split(",") if part.strip()], field="--objectives")
+    except ConfigError as exc:
+        raise InvalidInputError(f"{exc.message}; e.g. --objectives accuracy:maximize,latency_ms:minimize") from exc
+    assert spec is not None
+    return list(spec.required)
 
 
 def _parameters(params: str | None, space: Path | None, seed: int | None) -> dict[str, Any]:
@@ -94,7 +113,7 @@ def _command(target: str) -> str:
     return target
 
 
-def _run(command: str, parameters: dict[str, Any]) -> int:
+def _run(command: str, parameters: dict[str, Any], objectives: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="tunelab-try-") as tmp:
         metrics = Path(tmp) / _env.METRICS_FILE_NAME
         metrics.touch()
@@ -106,6 +125,8 @@ def _run(command: str, parameters: dict[str, Any]) -> int:
             _env.PARAMETERS: json.dumps(parameters), _env.METRICS_FILE: str(metrics),
             _env.OUTPUT_DIR: os.getcwd(), _env.PLATFORM: "local",
         })
+        if objectives:
+            env[_env.OBJECTIVES] = json.dumps(objectives)
         process = subprocess.Popen(["/bin/sh", "-c", command], env=env)
         with metrics.open("rb") as feed:
             # The trial appends each report to the metrics file; following it is all a single run needs.

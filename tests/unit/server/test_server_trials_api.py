@@ -132,3 +132,13 @@ def test_control_routes_refuse_a_viewed_experiment(client: ApiClient) -> None:
     response = client.patch("/api/v1/experiment", json={"trialConcurrency": 3})
     assert response.status_code == 409
     assert "read-only" in response.json()["error"]["message"]
+
+
+def test_trial_detail_gives_the_tensorboard_command_once_the_trial_wrote_files(client: ApiClient, context) -> None:
+    assert client.get("/api/v1/trials/t007").json()["tensorboard"] is None
+    folder = context.experiment_dir / "trials" / "t007" / "tensorboard"
+    folder.mkdir(parents=True)
+    assert client.get("/api/v1/trials/t007").json()["tensorboard"] is None  # the empty folder every trial gets
+    (folder / "events.out.tfevents.1.host").write_bytes(b"\0")
+    assert client.get("/api/v1/trials/t007").json()["tensorboard"] == {
+        "command": "tunelab tensorboard exp1 --trials 7"}

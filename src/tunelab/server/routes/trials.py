@@ -79,7 +79,18 @@ def get_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict
             for m in metrics if m.kind == MetricKind.PERIODICAL
         ],
         "events": [{"id": e.id, "timestamp": e.timestamp, "kind": e.kind, "data": dict(e.data)} for e in events],
+        "tensorboard": _tensorboard(context, trial.id, trial.sequence),
     }
+
+
+def _tensorboard(context: AppContext, trial_id: str, sequence: int) -> dict[str, str] | None:
+    """How to open the trial's TensorBoard files, or None when it wrote none (the UI shows the command:
+    TensorBoard is a separate server, started on the user's machine)."""
+    from tunelab.manager._tensorboard import has_event_files, tensorboard_dir
+
+    if not has_event_files(tensorboard_dir(context.experiment_dir, trial_id)):
+        return None
+    return {"command": f"tunelab tensorboard {context.experiment_id} --trials {sequence}"}
 
 
 @router.post("/trials", status_code=201)

@@ -67,7 +67,10 @@ export async function render(root, { args }) {
         h('table', { class: 'kv' },
           [['sequence', trial.sequence], ['source', trial.source], ['attempt', trial.attempt], ['created', fmtTime(trial.created_at)],
             ['started', fmtTime(trial.started_at)], ['ended', fmtTime(trial.ended_at)], ['duration', fmtDuration(trial.duration)],
-            ['intermediates', intermediatesCell]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))));
+            ['intermediates', intermediatesCell]].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v)))),
+        // TensorBoard runs apart from this server: show the command that serves this trial's event files.
+        trial.tensorboard ? h('div', { class: 'small', 'data-testid': 'trial-tensorboard' }, 'TensorBoard: ',
+          h('code', {}, trial.tensorboard.command)) : null));
     intermediatesCell.textContent = intermediatesText();
     // Event data wraps inside a fixed-layout table: one long JSON value must not widen the page.
     mount(events, trial.events.length ? h('div', { class: 'table-box' }, h('table', { class: 'grid events', 'data-testid': 'trial-events' }, h('tbody', {}, trial.events.map((e) =>

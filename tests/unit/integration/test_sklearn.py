@@ -3,7 +3,12 @@ delegation, reproducibility, sklearn's estimator checks, parallel fits, search q
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,8 +27,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tunelab.base import ConfigError
+from tunelab.base import ConfigError, ConflictError, InvalidInputError
 from tunelab.integration.sklearn import SearchConfigError, TunelabSearchCV
+from tunelab.manager import Mode, open_session
+from tunelab.storage import ExperimentRecord, open_store, optimize_mode
+from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialState
 
 C_SPACE = {"C": {"_type": "loguniform", "_value": [1e-3, 1e3]}}
 
@@ -364,3 +372,94 @@ def test_sklearn_estimator_checks(estimator, check) -> None:
         # FitFailedWarning, and numpy's cast warning when the y_no_nan check passes y=inf to check_cv
         warnings.simplefilter("ignore", RuntimeWarning)
         check(estimator)
+
+
+# -- experiment=: recording into a tunelab experiment ------------------------------------------------------
+
+
+def _recorded(exp_dir: Path) -> tuple[ExperimentRecord, list[Trial], dict[str, list[Metric]]]:
+    store = open_store(exp_dir, exp_dir.name, readonly=True)
+    try:
+        trials = store.list_trials()
+        metrics = {t.id: store.get_metrics(t.id, MetricKind.PERIODICAL) for t in trials}
+        return store.get_experiment(), trials, metrics
+    finally:
+        store.close()
+
+
+def test_experiment_records_every_trial_with_fold_scores(data, tmp_path) -> None:
+    x, y = data
+    exp_dir = tmp_path / "sk-rec1"
+    search = TunelabSearchCV(_logreg(), C_SPACE, n_trials=4, cv=3, random_state=0, experiment=exp_dir).fit(x, y)
+    record, trials, metrics = _recorded(exp_dir)
+    assert record.status is ExperimentStatus.DONE
+    assert optimize_mode(record.config) == "maximize"
+    assert record.config["searchSpace"] == C_SPACE
+    results = search.cv_results_
+    assert [t.parameters for t in trials] == list(results["params"])  # a flat space: the same dicts
+    for row, trial in enumerate(trials):
+        assert trial.status is TrialState.SUCCEEDED
+        assert trial.final == pytest.approx(results["mean_test_score"][row])
+        assert [m.value for m in metrics[trial.id]] == pytest.approx(
+            [results[f"split{k}_test_score"][row] for k in range(3)])
+    session = open_session("sk-rec1", mode=Mode.VIEW, root=tmp_path)  # what `tunelab view sk-rec1` opens
+    try:
+        best = session.store.best_trial(maximize=True)
+        assert best is not None
+        assert best.sequence == search.best_index_
+    finally:
+        session.close()
+
+
+def test_experiment_by_id_lands_in_tunelab_home_and_the_cli_reads_it(data, tmp_path, monkeypatch) -> None:
+    x, y = data
+    monkeypatch.setenv("TUNELAB_HOME", str(tmp_path))
+    search = TunelabSearchCV(_logreg(), C_SPACE, n_trials=3, cv=2, random_state=0, experiment="sk-rec2").fit(x, y)
+    done = subprocess.run([sys.executable, "-m", "tunelab.cli", "best", "sk-rec2", "--json"], check=False,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "TUNELAB_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["parameters"] == search.best_params_
+    with pytest.raises(ConflictError, match="exists already"):
+        TunelabSearchCV(_logreg(), C_SPACE, n_trials=1, cv=2, experiment="sk-rec2").fit(x, y)
+
+
+@pytest.mark.filterwarnings("ignore:One or more of the test scores are non-finite")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.FitFailedWarning")
+def test_experiment_records_failed_candidates_and_nested_parameters(data, tmp_path) -> None:
+    x, y = data
+    search = TunelabSearchCV(_FailsWhenAsked(), _grid(True), n_trials=4, cv=3, tuner="GridSearch",
+                             experiment=tmp_path / "sk-rec3").fit(x, y)
+    _, trials, metrics = _recorded(tmp_path / "sk-rec3")
+    assert [t.status for t in trials] == [TrialState.FAILED] * 3 + [TrialState.SUCCEEDED]
+    assert all(t.final is None and "failed" in t.message for t in trials[:3])
+    assert trials[3].final == pytest.approx(search.best_score_)
+    assert len(metrics[trials[3].id]) == 3
+
+
+def test_experiment_of_a_search_that_raises_ends_in_error(data, tmp_path) -> None:
+    x, y = _failing_setup(data)
+    with pytest.raises(RuntimeError, match="always fails"):
+        TunelabSearchCV(_FailsOnSomeFolds(), {"fail": {"_type": "choice", "_value": [True]}}, n_trials=1, cv=3,
+                        error_score="raise", experiment=tmp_path / "sk-rec4").fit(x, y)
+    record, trials, _ = _recorded(tmp_path / "sk-rec4")
+    assert record.status is ExperimentStatus.ERROR
+    assert "always fails" in (record.error or "")
+    assert [t.status for t in trials] == [TrialState.FAILED]
+
+
+def test_experiment_nested_choice_keeps_nni_parameters(data, tmp_path) -> None:
+    x, y = data
+    space = {"kernel": {"_type": "choice", "_value": [
+        {"_name": "rbf", "gamma": {"_type": "loguniform", "_value": [1e-3, 1]}}, {"_name": "linear"}]}}
+    TunelabSearchCV(SVC(), space, n_trials=3, cv=2, tuner="Random", random_state=0,
+                    experiment=tmp_path / "sk-rec5").fit(x, y)
+    _, trials, _ = _recorded(tmp_path / "sk-rec5")
+    for trial in trials:
+        assert trial.parameters["kernel"]["_name"] == trial.extra["estimator_params"]["kernel"]  # NNI's form kept
+
+
+def test_experiment_location_errors_name_the_argument(data, tmp_path) -> None:
+    x, y = data
+    with pytest.raises(InvalidInputError, match=r"experiment=.*directory name becomes the experiment id"):
+        TunelabSearchCV(_logreg(), C_SPACE, n_trials=1, cv=2, experiment=tmp_path / "bad name!").fit(x, y)
+    assert not (tmp_path / "bad name!").exists()

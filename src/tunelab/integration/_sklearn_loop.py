@@ -39,11 +39,19 @@ class _Candidate:
     told: bool = False
 
 
+class SearchCVInputError(InvalidInputError, ValueError):
+    """A bad argument or search space given to ``TunelabSearchCV``.
+
+    Both an ``InvalidInputError`` (tunelab's contract for user mistakes) and a ``ValueError``, which is what
+    scikit-learn code catches when a search is given bad parameters.
+    """
+
+
 def flatten_params(parameters: Mapping[str, Any], _into: dict[str, Any] | None = None) -> dict[str, Any]:
     """NNI parameters as estimator parameters: a nested choice ``{"kernel": {"_name": "rbf", "gamma": 0.1}}``
     becomes ``{"kernel": "rbf", "gamma": 0.1}`` (the branch's keys sit beside the chosen name).
 
-    Raises ``InvalidInputError`` when a branch key repeats a key already set (the estimator could not take
+    Raises ``SearchCVInputError`` when a branch key repeats a key already set (the estimator could not take
     both); rename one of them in the search space.
     """
     flat = {} if _into is None else _into
@@ -58,7 +66,7 @@ def flatten_params(parameters: Mapping[str, Any], _into: dict[str, Any] | None =
 
 def _put(flat: dict[str, Any], key: str, value: Any) -> None:
     if key in flat:
-        raise InvalidInputError(
+        raise SearchCVInputError(
             f"space: parameter {key!r} appears both at the top level and inside a nested choice (or in two "
             "nested levels); estimator parameters must be unique, so rename one of them"
         )
@@ -161,7 +169,7 @@ class SearchLoop:
             return self.metric
         if "mean_test_score" in results:
             return "score"
-        raise InvalidInputError(
+        raise SearchCVInputError(
             "refit: the scoring returns several metrics, so TunelabSearchCV needs to know which one to "
             "maximise; pass refit='<metric name>' (one of the scoring dict's keys)"
         )

@@ -48,7 +48,9 @@ function tip(rows) {
   return rows.map(([k, v]) => `${escapeHtml(k)}: <b>${escapeHtml(v)}</b>`).join('<br>');
 }
 
-export async function historyChart(el, data, { onPick, logY = false } = {}) {
+/** Each trial's value by trial number, with the best-so-far step line; `yName` names the value (a
+ * multi-objective experiment draws one objective at a time; by default the final value). */
+export async function historyChart(el, data, { onPick, logY = false, yName = 'final' } = {}) {
   const chart = await chartOn(el);
   const points = data.points.sequence.map((s, i) => [s, data.points.value[i], data.points.trial_id[i]]);
   const best = data.best.sequence.map((s, i) => [s, data.best.value[i], data.best.trial_id[i]]);
@@ -58,17 +60,17 @@ export async function historyChart(el, data, { onPick, logY = false } = {}) {
   const top = best.length ? best.find((p) => p[1] === best[best.length - 1][1]) : null;
   chart.setOption({
     ...BASE,
-    legend: { data: ['final', 'best so far'], top: 4 },
+    legend: { data: [yName, 'best so far'], top: 4 },
     tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[2]], ['#', p.data[0]], [p.seriesName, fmtNumber(p.data[1])]]) },
     grid: { ...GRID, bottom: 56 },
     xAxis: { type: 'value', name: 'trial #', nameLocation: 'end', nameGap: 8, min: 'dataMin', max: 'dataMax' },
-    yAxis: { type: logY && canLog ? 'log' : 'value', name: logY && canLog ? 'final (log)' : 'final', scale: true },
+    yAxis: { type: logY && canLog ? 'log' : 'value', name: logY && canLog ? `${yName} (log)` : yName, scale: true },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 6 }],
     series: [
       { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' },
         // The best trial, marked where it was found.
         markPoint: top ? { symbol: 'pin', symbolSize: 44, data: [{ name: 'best', coord: [top[0], top[1]], value: fmtNumber(top[1], 4) }], label: { fontSize: 10 }, itemStyle: { color: '#e8590c' } } : undefined },
-      { name: 'final', type: 'scatter', data: points, symbolSize: points.length > 2000 ? 4 : 7, z: 3, large: points.length > 2000, itemStyle: { color: '#1c7ed6', opacity: 0.75 } },
+      { name: yName, type: 'scatter', data: points, symbolSize: points.length > 2000 ? 4 : 7, z: 3, large: points.length > 2000, itemStyle: { color: '#1c7ed6', opacity: 0.75 } },
     ],
   }, true);
   chart.off('click');

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtNumber, fmtDuration, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart } from '../charts.js';
 import { trialLink, paramsSummary } from './common.js';
+import { paretoCard } from './pareto.js';
 
 const TOP_N = 10;
 
@@ -42,7 +43,8 @@ export async function render(root) {
       header(exp),
       exp.status === 'ERROR' && exp.error ? h('div', { class: 'error-box', 'data-testid': 'experiment-error' }, exp.error) : null,
       failuresPanel(exp),
-      h('div', { class: 'cards' }, bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
+      // Several objectives have no one best: the card lists the Pareto front (GET /experiment's pareto).
+      h('div', { class: 'cards' }, exp.pareto ? paretoCard(exp.pareto) : bestCard(exp), baselineCard(exp), countsCard(exp), budgetCard(exp, load)),
       h('section', {}, h('h2', {}, `Top ${TOP_N} trials`), mount(topBox, topTable(state.top, exp))),
       h('section', {}, h('h2', {}, 'Optimization history'), chartBox),
       configSection(exp),

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { h, mount, columnFormatter, fmtDuration, fmtTime, fmtValue, flatten, markReady, statusBadge, toast, throttle } from '../dom.js';
 import { historyChart, parallelChart, curvesChart, timelineChart, sliceChart, importanceChart, edfChart, contourChart, rankChart, disposeIn } from '../charts.js';
 import { trialLink, customTrialForm, confirmKill, logKeysOf } from './common.js';
+import { drawParetoTab, drawObjectiveHistory, objectiveLabel, objectiveSelect, optimised } from './pareto.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const BASE_COLUMNS = [
@@ -44,6 +45,10 @@ export async function render(root, { query }) {
     curves: query.get('curves') || 'auto',
     rankX: query.get('rx') || '',
     rankY: query.get('ry') || '',
+    paretoX: query.get('px') || '',
+    paretoY: query.get('py') || '',
+    historyObjective: query.get('objective') || '',
+    objectives: null, // several optimised objectives: GET /experiment's pareto.objectives
     formats: {},
     columns: [],
     mode: 'maximize',
@@ -55,8 +60,13 @@ export async function render(root, { query }) {
   const exp = await api('/experiment');
   state.mode = exp.optimize_mode;
   state.readOnly = exp.read_only;
+  // A multi-objective experiment adds the Pareto tab, objective columns and a history per objective.
+  if (exp.pareto) {
+    state.objectives = exp.pareto.objectives;
+    if (query.get('tab') === 'pareto') state.tab = 'pareto';
+  }
   const first = await firstPage;
-  state.columns = buildColumns(columnsOf(exp, first ? first.trials : []), saved);
+  state.columns = buildColumns(columnsOf(exp, first ? first.trials : []), saved, state.objectives);
   state.logKeys = logKeysOf((exp.config && exp.config.searchSpace) || {});
 
   // The address records what the page shows (filter, sort, chart tab, selection), so Back, reload and a
@@ -69,6 +79,8 @@ export async function render(root, { query }) {
     if (!state.logAxes) params.set('log', 'off');
     if (state.curves !== 'auto') params.set('curves', state.curves);
     if (state.tab === 'rank' && state.rankX) { params.set('rx', state.rankX); params.set('ry', state.rankY); }
+    if (state.tab === 'pareto' && state.paretoX) { params.set('px', state.paretoX); params.set('py', state.paretoY); }
+    if (state.tab === 'history' && state.historyObjective) params.set('objective', state.historyObjective);
     if (state.selected.size) params.set('selected', [...state.selected].join(','));
     const text = params.toString();
     const hash = `#/trials${text ? `?${text}` : ''}`;
@@ -144,7 +156,8 @@ export async function render(root, { query }) {
     else {
       state.sort = column.sort;
       // The metric's first click shows the best first, whichever way the experiment optimizes.
-      state.order = column.sort === 'final' || column.sort.startsWith('metric.') ? (state.mode === 'maximize' ? 'desc' : 'asc') : 'asc';
+      const mode = column.objective ? column.objective.mode : state.mode;
+      state.order = column.sort === 'final' || column.sort.startsWith('metric.') ? (mode === 'minimize' ? 'asc' : 'desc') : 'asc';
     }
     state.offset = 0;
     load();
@@ -222,7 +235,7 @@ export async function render(root, { query }) {
 
   // -- charts ------------------------------------------------------------------------------------------
   function drawTabs() {
-    mount(chartTabs, TABS.map((tab) => h('button', { type: 'button', class: tab === state.tab ? 'tab active' : 'tab', 'data-tab': tab, 'aria-pressed': String(tab === state.tab), onclick: () => { state.tab = tab; writeUrl(); drawTabs(); drawChart(); } }, tab)));
+    mount(chartTabs, (state.objectives ? [...TABS, 'pareto'] : TABS).map((tab) => h('button', { type: 'button', class: tab === state.tab ? 'tab active' : 'tab', 'data-tab': tab, 'aria-pressed': String(tab === state.tab), onclick: () => { state.tab = tab; writeUrl(); drawTabs(); drawChart(); } }, tab)));
   }
 
   function drawChartOptions() {
@@ -230,6 +243,9 @@ export async function render(root, { query }) {
     mount(chartOptions, needsLog ? h('label', {}, h('input', { type: 'checkbox', checked: state.logAxes, 'data-testid': 'log-axes', onchange: (e) => {
       state.logAxes = e.target.checked; writeUrl(); drawChart();
     } }), ' log axes for log-distributed parameters (loguniform, qloguniform, lognormal, qlognormal)') : null,
+    state.tab === 'history' && state.objectives ? objectiveSelect(state.objectives, historyObjective().name, (name) => {
+      state.historyObjective = name === optimised(state.objectives)[0].name ? '' : name; writeUrl(); drawChart();
+    }) : null,
     state.tab === 'history' ? h('label', {}, h('input', { type: 'checkbox', checked: state.logY, 'data-testid': 'log-y', onchange: (e) => {
       state.logY = e.target.checked; drawChart();
     } }), ' log y') : null,
@@ -263,7 +279,13 @@ export async function render(root, { query }) {
     drawChartOptions();
     const tab = state.tab;
     try {
-      if (tab === 'history') {
+      // A multi-objective experiment's other objectives and its Pareto tab read GET /pareto (pareto.js).
+      const load = (path, options) => chartData(mine, path, options);
+      if (tab === 'history' && historyObjective() !== optimised(state.objectives || [])[0]) {
+        await drawObjectiveHistory(chartBox, chartNote, historyObjective(), { onPick: openTrial, logY: state.logY, load });
+      } else if (tab === 'pareto') {
+        await drawParetoTab(chartBox, chartNote, state, { writeUrl, onPick: openTrial, load });
+      } else if (tab === 'history') {
         const data = await chartData(mine, '/charts/history', { params: { filter: state.filter } });
         note(data, 'points', data.points.sequence.length);
         if (!data.points.sequence.length) { empty('No finished trial yet.'); return; }
@@ -390,6 +412,13 @@ export async function render(root, { query }) {
     redraw();
   }
 
+  // The objective the history tab draws: the primary (the server's /charts/history, as for one objective)
+  // unless the address or the selector chose another. Undefined for a single-objective experiment.
+  function historyObjective() {
+    const objectives = optimised(state.objectives || []);
+    return objectives.find((o) => o.name === state.historyObjective) || objectives[0];
+  }
+
   function openTrial(id) { location.hash = `#/trials/${encodeURIComponent(id)}`; }
 
   drawChooser();
@@ -457,11 +486,17 @@ export async function render(root, { query }) {
   }
 }
 
-function buildColumns(info, saved) {
+function buildColumns(info, saved, objectives = null) {
   const columns = BASE_COLUMNS.map((c) => ({ ...c, numeric: ['final', 'duration', 'intermediate_count', 'latest_intermediate'].includes(c.key) }));
+  // Several objectives: one column per declared key right after "final" (the primary's value), shown
+  // by default and sorted best first by its own direction.
+  const declared = (objectives || []).map((o) => ({ key: `metric.${o.name}`, label: objectiveLabel(o), sort: `metric.${o.name}`, on: true,
+    metric: o.name, numeric: true, objective: o }));
+  columns.splice(columns.findIndex((c) => c.key === 'final') + 1, 0, ...declared);
+  const taken = new Set(declared.map((c) => c.metric));
   for (const key of info.parameters) columns.push({ key: `params.${key}`, label: key, sort: `params.${key}`, on: true, param: key });
   // NNI's dict metrics carry the final value under "default": that column would repeat "final".
-  for (const key of info.metrics.filter((k) => k !== 'default')) columns.push({ key: `metric.${key}`, label: `metric ${key}`, sort: `metric.${key}`, on: info.metrics.length <= 4, metric: key, numeric: true });
+  for (const key of info.metrics.filter((k) => k !== 'default' && !taken.has(k))) columns.push({ key: `metric.${key}`, label: `metric ${key}`, sort: `metric.${key}`, on: info.metrics.length <= 4, metric: key, numeric: true });
   if (saved) for (const c of columns) if (c.key in saved) c.on = saved[c.key];
   return columns;
 }

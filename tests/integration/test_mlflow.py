@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -185,3 +187,48 @@ def test_mlflow_not_installed_is_a_config_error_naming_the_pip_command(cli: Cli,
     assert "mlflow: needs the mlflow package" in output
     assert "pip install 'tunelab[mlflow]'" in output
     assert cli.experiments() == []
+
+
+def test_a_crashed_manager_resumed_keeps_the_runs_and_logs_each_step_once(cli: Cli) -> None:
+    # Four steps, then the trial holds until the test releases it: the manager dies mid-trial whatever
+    # the speed of the machine (MLflow's first connection alone can take seconds).
+    release = cli.workdir / "release"
+    cli.write("steps.py", f"""
+        import os, time, tunelab
+        tunelab.get_next_parameter()
+        for step in range(8):
+            tunelab.report_intermediate_result(step / 10)
+            while step == 3 and not os.path.exists({str(release)!r}):
+                time.sleep(0.05)
+        tunelab.report_final_result(0.7)
+    """)
+    config = cli.config(trialCommand=f"{sys.executable} steps.py", maxTrialNumber=1, trialConcurrency=1, mlflow={})
+    cli("create", "--config", str(config), "--port", str(free_port()), check=True)
+    (exp,) = cli.experiments()
+    info = json.loads((cli.home / exp / "manager.json").read_text())
+    uri = f"sqlite:///{cli.home / exp / 'mlflow' / 'mlflow.db'}"
+    deadline = time.monotonic() + 90
+    log = cli.home / exp / "log" / "manager.log"
+    while time.monotonic() < deadline:  # until MLflow holds the trial's run and a few of its steps
+        # Not before the manager made the store: two processes creating its tables at once collide.
+        runs = _runs(uri) if "mlflow: logging to" in log.read_text() else []
+        child = [r for r in runs if r.data.tags.get("tunelab.role") == "trial"]
+        if child and mlflow.tracking.MlflowClient().get_metric_history(child[0].info.run_id, "intermediate"):
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("the trial's run never appeared in MLflow")
+    os.kill(info["pid"], signal.SIGKILL)  # the trial goes on, writing to its metrics file
+    parent_before, (run_before,) = _by_role(_runs(uri))
+    assert run_before.info.status == "RUNNING"
+    release.touch()
+
+    cli("resume", exp, "--port", str(free_port()), check=True)
+    _wait_status(cli, exp, "DONE")
+    cli("stop", exp, check=True)
+    parent, (run,) = _by_role(_runs(uri))
+    assert (parent.info.run_id, run.info.run_id) == (parent_before.info.run_id, run_before.info.run_id)
+    assert (parent.info.status, run.info.status) == ("FINISHED", "FINISHED")
+    history = mlflow.tracking.MlflowClient().get_metric_history(run.info.run_id, "intermediate")
+    assert sorted(p.step for p in history) == list(range(8))  # the replayed file adds no duplicate
+    assert run.data.metrics["final"] == 0.7

@@ -815,6 +815,8 @@ class ExperimentManager:
                 if intermediates:
                     self.store.add_intermediates(intermediates)
                 self.store.set_final(finals[0])
+            # Before the trial's end: observers (the live UI, MLflow) close a trial's curve when it ends.
+            self.feed.publish({"type": "metrics", "metrics": [_metric_json(m) for m in [*intermediates, finals[0]]]})
         bad_final = self._final_problem(finals[0].value, finals[0].data) if finals else None
         if bad_final is not None:
             self._end_trial(trial, TrialState.FAILED, bad_final)

@@ -33,6 +33,7 @@ from tunelab.base import (
     find_non_finite,
 )
 from tunelab.base import encode_optional as _json_float
+from tunelab.base import env as _env
 from tunelab.config import ExperimentConfig
 from tunelab.manager import _paths
 from tunelab.manager._failures import WORKED_STATES, fail_fast_message, summarize_failures
@@ -46,7 +47,6 @@ from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch, descr
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api import _env
 from tunelab.trial_api._metric import DEFAULT_KEY, final_problem
 from tunelab.tuners import History, Observation, Tuner
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.base import InvalidInputError, NotFoundError
+from tunelab.base import env as _env
 from tunelab.manager import _paths
-from tunelab.trial_api import _env
 
 #: NNI's ``nnictl tensorboard start`` default port.
 DEFAULT_PORT = 6006

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunelab.base import ConfigError
+from tunelab.base import env as _env
 from tunelab.runners import _dask_worker
 from tunelab.runners._gpu import detect_gpus
 from tunelab.runners._local import STDERR, LocalRunner, _log_line, _tail
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
-from tunelab.trial_api import _env
 
 if TYPE_CHECKING:
     from distributed import Client, Future

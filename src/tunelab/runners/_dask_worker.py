@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunelab.base import env as _env
 from tunelab.runners import _process
 from tunelab.runners._channel import same_user
-from tunelab.trial_api import _env
 
 STREAMS = ("stdout", "stderr")
 #: Bytes of one log chunk event, and of each stream shipped per tick. The scheduler keeps the last 1000

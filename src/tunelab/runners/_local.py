@@ -10,13 +10,13 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from tunelab.base import env as _env
 from tunelab.runners import _process
 from tunelab.runners._bytecode import ensure_trial_bytecode
 from tunelab.runners._channel import ChannelKeys, MetricChannel, channel_address
 from tunelab.runners._containment import Containment, cgroup_of, enter_command, kill_cgroup
 from tunelab.runners._gpu import GpuSlots
 from tunelab.runners._protocol import MetricSink, RunningHandle, TrialExit, TrialLaunch, describe_exit
-from tunelab.trial_api import _env
 
 STDOUT, STDERR, TRIAL_LOG = "stdout", "stderr", "trial.log"
 _TAIL_BYTES = 4000

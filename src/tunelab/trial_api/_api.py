@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 
-from tunelab.trial_api import _env, _json_lite
+from tunelab.base import env as _env
+from tunelab.trial_api import _json_lite
 from tunelab.trial_api._metric import DEFAULT_KEY, MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
 
 # Trial processes start often, so this module avoids importing json, typing, logging, socket and warnings

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tunelab.trial_api import _api, _env, _stop
+from tunelab.base import env as _env
+from tunelab.trial_api import _api, _stop
 
 
 class FakeTrial:

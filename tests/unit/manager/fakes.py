@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunelab.base import env as _env
 from tunelab.runners import MetricSink, RunningHandle, TrialExit, TrialLaunch
-from tunelab.trial_api import _env
 
 
 @dataclass

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from tunelab.base import InvalidInputError
+from tunelab.base import env as _env
 from tunelab.config import parse_config
 from tunelab.manager import ExperimentManager
 from tunelab.space import parse_search_space
 from tunelab.storage import ExperimentRecord, MemoryStore
 from tunelab.trial import ExperimentStatus, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api import _env
 from tunelab.tuners import create_tuner_from_config
 
 from .fakes import FakeRunner, Script

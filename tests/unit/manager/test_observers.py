@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tunelab.base import env as _env
 from tunelab.trial import ExperimentStatus
-from tunelab.trial_api import _env
 
 from .fakes import Script
 from .test_manager_loop import make_manager, run

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tunelab.trial_api import _api, _env
+from tunelab.base import env as _env
+from tunelab.trial_api import _api
 from tunelab.trial_api._metric import scalar_of
 
 

@@ -154,7 +154,7 @@ def test_port_out_of_range(tmp_path: Path, home: Path, command: str, port: str) 
 def test_port_out_of_range_python_api(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
                                       port: Any) -> None:
     from tunelab.base import InvalidInputError
-    from tunelab.cli._lifecycle import start_detached
+    from tunelab.client import start_detached
     from tunelab.config import load_config
     from tunelab.experiment import Experiment
     from tunelab.server import bind_socket

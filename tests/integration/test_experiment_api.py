@@ -25,7 +25,7 @@ from tunelab.experiment import (
 
 PROJECT = Path(__file__).with_name("nni_project")
 
-# tunelab.cli._launch.spawn_manager drops the Popen of the detached manager it started, which warns when
+# tunelab.client.spawn_manager drops the Popen of the detached manager it started, which warns when
 # collected while the manager still runs (harmless: the manager is meant to outlive the handle).
 
 

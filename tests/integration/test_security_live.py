@@ -16,7 +16,7 @@ import httpx
 import pytest
 from tests.reliability.harness import Lab, free_port, wait_for
 
-from tunelab.cli._host import server_settings
+from tunelab.client import server_settings
 
 HOST = "127.0.0.2"
 TOKEN = "s3cret-token-for-tests"

@@ -1,5 +1,7 @@
 """Foundation shared by every layer: the exception root, error codes, the JSON codec and small helpers.
 
+:mod:`tunelab.base.env` names every environment variable tunelab reads or sets.
+
 Names load on first use: trial processes import the JSON codec from here and must not pay for ``enum``
 (which the error table needs).
 """
@@ -29,13 +31,17 @@ if TYPE_CHECKING:
     from tunelab.base._json import encode as json_encode
     from tunelab.base._json import is_marker as is_nonfinite_marker
     from tunelab.base._json import loads as json_loads
+    from tunelab.base._ports import check_port
+    from tunelab.base._userfile import decode_text, yaml_load
 
 # public name -> (module, attribute)
 _LAZY = {
     **{name: ("tunelab.base._errors", name) for name in (
         "ERROR_TABLE", "ConfigError", "ConflictError", "ErrorCode", "InvalidInputError", "NoMoreTrialsError",
         "NotFoundError", "SearchSpaceError", "StorageError", "TunelabError", "did_you_mean")},
+    "check_port": ("tunelab.base._ports", "check_port"),
     "decode_float": ("tunelab.base._json", "decode_float"),
+    "decode_text": ("tunelab.base._userfile", "decode_text"),
     "encode_float": ("tunelab.base._json", "encode_float"),
     "encode_optional": ("tunelab.base._json", "encode_optional"),
     "find_non_finite": ("tunelab.base._json", "find_non_finite"),
@@ -44,6 +50,7 @@ _LAZY = {
     "json_dumps": ("tunelab.base._json", "dumps"),
     "json_encode": ("tunelab.base._json", "encode"),
     "json_loads": ("tunelab.base._json", "loads"),
+    "yaml_load": ("tunelab.base._userfile", "yaml_load"),
 }
 
 
@@ -69,7 +76,9 @@ __all__ = [
     "SearchSpaceError",
     "StorageError",
     "TunelabError",
+    "check_port",
     "decode_float",
+    "decode_text",
     "did_you_mean",
     "encode_float",
     "encode_optional",
@@ -79,4 +88,5 @@ __all__ = [
     "json_dumps",
     "json_encode",
     "json_loads",
+    "yaml_load",
 ]

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 import typer
 
 from tunelab.base import ConflictError, NotFoundError, TunelabError, json_dumps
-from tunelab.cli._safe import SafeConsole, safe
+from tunelab.client import SafeConsole, safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Every string printed through these has its control characters made visible (see _safe); user values put
+# Every string printed through these has its control characters made visible (see tunelab.client); user values put
 # into markup go through safe() as well.
 console = SafeConsole()
 err_console = SafeConsole(stderr=True)
@@ -45,7 +45,7 @@ def _main(
     ),
 ) -> None:
     """tunelab: hyperparameter tuning with NNI-compatible configs, live web UI, local or Dask trials."""
-    from tunelab.manager._paths import apply_file_umask
+    from tunelab.manager import apply_file_umask
 
     # Before any command writes: experiments, their databases and logs, and (inherited by managers and
     # trials) trial outputs are private to this user unless $TUNELAB_UMASK shares them.
@@ -73,7 +73,7 @@ def handle_errors(func: F) -> F:
 
 def port_option(value: int) -> int:
     """Typer callback for every --port: 0..65535, refused with the value and the fix (exit 2)."""
-    from tunelab.base._ports import check_port
+    from tunelab.base import check_port
 
     try:
         return check_port(value)
@@ -90,7 +90,7 @@ def resolve_experiment_id(experiment_id: str | None) -> str:
     from tunelab.manager import experiments_root, read_info
 
     if experiment_id is not None:  # an empty id is a mistake, not "the running one"
-        from tunelab.manager._paths import validate_experiment_id
+        from tunelab.manager import validate_experiment_id
 
         return validate_experiment_id(experiment_id)
 

@@ -13,7 +13,6 @@ import typer
 from rich.table import Table
 
 from tunelab.base import ConflictError, InvalidInputError, NotFoundError, json_encode
-from tunelab.cli._backend import LiveBackend, connect
 from tunelab.cli._common import (
     app,
     clip,
@@ -27,7 +26,7 @@ from tunelab.cli._common import (
     safe,
     trial_app,
 )
-from tunelab.cli._safe import for_terminal
+from tunelab.client import LiveBackend, connect, for_terminal
 from tunelab.manager import experiments_root, find_experiment_dir, nni_json_text, read_info
 from tunelab.trial import ExperimentStatus, TrialState
 
@@ -152,7 +151,7 @@ def _print_front(pareto: dict[str, Any]) -> None:
 
 
 def _print_failures(data: dict[str, Any]) -> None:
-    from tunelab.manager._failures import summary_from_json
+    from tunelab.manager import summary_from_json
 
     summary = summary_from_json(data.get("failures"))
     if summary is None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tunelab.base import TunelabError
-from tunelab.base._ports import check_port
+from tunelab.base import TunelabError, check_port
+from tunelab.base import env as _env
 from tunelab.cli._common import app, console, err_console, handle_errors, port_option, safe
-from tunelab.cli._launch import report_error, report_ready, spawn_manager
-from tunelab.manager._lock import ManagerInfo
-from tunelab.manager._mode import Mode
-from tunelab.manager._paths import experiments_root, prepare_root
+from tunelab.client import report_error, report_ready, spawn_manager, start_detached
+from tunelab.manager import ManagerInfo, Mode, experiments_root
 from tunelab.trial import ExperimentStatus
 
 # The config, manager and server packages load numpy, the tuners and the web framework (~1.5 s): commands
@@ -59,7 +56,7 @@ def _print_notices(config: ExperimentConfig) -> None:
     if converted:
         err_console.print("[yellow]This is an NNI v1 config; it was converted. The v2 equivalent:[/]")
         err_console.print(converted, markup=False, highlight=False)
-    from tunelab.manager._capacity import concurrency_warning
+    from tunelab.manager import concurrency_warning
 
     config.validate()  # the warning reads checked values; the caller would validate next anyway
     warning = concurrency_warning(config)
@@ -94,7 +91,7 @@ def run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1",
 
 def _run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
                     experiment_id: str | None = None, quiet: bool = False) -> tuple[ExperimentStatus, bool]:
-    from tunelab.cli._host import server_settings
+    from tunelab.client import server_settings
     from tunelab.manager import create_session
     from tunelab.server import bind_socket
 
@@ -112,8 +109,7 @@ def _run_foreground(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1"
 async def _host_with_progress(session: Session, sock: object, settings: object, *,
                               quiet: bool) -> tuple[ExperimentStatus, bool]:
     """Serve and run ``session``; returns its final status and whether any trial worked."""
-    from tunelab.cli._host import host_session
-    from tunelab.cli._progress import ProgressView
+    from tunelab.client import ProgressView, host_session
 
     view = ProgressView(session, console=console, enabled=not quiet)
 
@@ -149,32 +145,12 @@ def create(
     _print_started(info)
 
 
-def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
-                   experiment_id: str | None = None) -> ManagerInfo:
-    """Hand the config to a detached ``tunelab _serve`` and return once its server listens."""
-    check_port(port)  # before spawning: the manager would only die "before it was ready"
-    prepare_root(cfg.experiment_working_directory)  # its log goes there; a bad path is the config's fault
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
-        json.dump(cfg.to_dict(), handle)
-        config_path = handle.name
-    args = ["--mode", "create", "--config", config_path, "--port", str(port), "--host", host]
-    if token:
-        args += ["--token", token]
-    if experiment_id is not None:  # "" too: the manager refuses it rather than picking a fresh id
-        args += ["--id", experiment_id]
-    root = experiments_root(cfg.experiment_working_directory)
-    try:
-        return spawn_manager(args, root / "_managers.log")
-    finally:
-        Path(config_path).unlink(missing_ok=True)
-
-
 def _print_started(info: ManagerInfo, experiment_id: str | None = None, *, runs_trials: bool = True) -> None:
     exp = experiment_id or info.experiment_id
     url = info.url + (f"?token={info.token}" if info.token else "")
     console.print(f"[green]Experiment started[/]: {safe(exp or '')}")
     console.print(f"Web UI: {safe(url)}")
-    from tunelab.manager._interpreter import interpreter_note
+    from tunelab.manager import interpreter_note
 
     note = interpreter_note() if runs_trials else None
     if note:
@@ -211,7 +187,7 @@ def view(
 
 def _reopen(experiment_id: str, mode: Mode, *, port: int, host: str, token: str | None, foreground: bool) -> None:
     if foreground:
-        from tunelab.cli._host import server_settings
+        from tunelab.client import server_settings
         from tunelab.manager import open_session
         from tunelab.server import bind_socket
 
@@ -242,7 +218,7 @@ def serve_detached(
     token: Annotated[str | None, typer.Option("--token")] = None,
 ) -> None:
     """Internal: the detached manager process started by create/resume/view."""
-    from tunelab.cli._host import host_session, server_settings
+    from tunelab.client import host_session, server_settings
     from tunelab.manager import create_session, open_session
     from tunelab.server import bind_socket
 
@@ -261,7 +237,7 @@ def serve_detached(
     except TunelabError as exc:
         report_error(ready_fd, exc)
         raise typer.Exit(exc.exit_code) from None
-    os.environ["TUNELAB_MANAGER_EXPERIMENT"] = session.experiment_id
+    os.environ[_env.MANAGER_EXPERIMENT] = session.experiment_id
 
     def ready(info: ManagerInfo) -> None:
         report_ready(ready_fd, info)

@@ -9,9 +9,7 @@ from pathlib import Path
 import typer
 
 from tunelab.base import NotFoundError
-from tunelab.manager._lock import read_info
-from tunelab.manager._log_file import manager_log_path
-from tunelab.manager._paths import find_experiment_dir
+from tunelab.manager import find_experiment_dir, manager_log_path, read_info
 
 FOLLOW_POLL_S = 0.25
 

@@ -73,7 +73,7 @@ def import_results(
 def _import_into(exp_id: str, exp_dir: Path, filename: Path) -> tuple[list[Trial], int]:
     """Write the results (the caller holds the manager lock). Returns the new trials and how many of them
     lie outside the search space."""
-    from tunelab.cli._backend import storage_of
+    from tunelab.client import storage_of
     from tunelab.compat import add_imported_results, load_results
     from tunelab.config import parse_config
     from tunelab.space import parse_search_space

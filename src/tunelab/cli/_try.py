@@ -18,7 +18,7 @@ from tunelab.base import InvalidInputError
 from tunelab.base import env as _env
 from tunelab.cli._common import handle_errors, trial_app
 from tunelab.compat import trial_environment
-from tunelab.manager._interpreter import venv_path_env
+from tunelab.manager import venv_path_env
 
 TRY_ID = "try"
 

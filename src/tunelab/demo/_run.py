@@ -45,8 +45,7 @@ def demo_config(*, trials: int, concurrency: int, seed: int | None) -> Experimen
 def run_demo(*, trials: int = 20, concurrency: int = 2, port: int = 8080, seed: int | None = None,
              console: Console | None = None) -> int:
     """Run the demo in the foreground; returns the process exit code."""
-    from tunelab.cli._host import host_session, server_settings
-    from tunelab.cli._progress import ProgressView
+    from tunelab.client import ProgressView, host_session, server_settings
     from tunelab.manager import ManagerInfo, best_trial, create_session
     from tunelab.server import PortInUseError, bind_socket
 

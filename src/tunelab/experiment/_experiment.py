@@ -1,7 +1,7 @@
 """``Experiment``: NNI's Python experiment API (``nni.experiment.Experiment``) on tunelab's manager.
 
 ``start()`` launches the same detached manager as ``tunelab create``; every other method talks to it over
-its REST API (``tunelab.cli._backend.LiveBackend``). The object is a handle: it holds no experiment state
+its REST API (:class:`tunelab.client.LiveBackend`). The object is a handle: it holds no experiment state
 of its own, so several handles (or the CLI) may drive one experiment.
 """
 
@@ -16,8 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import ConflictError, InvalidInputError, NotFoundError, TunelabError
-from tunelab.base._ports import check_port
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError, TunelabError, check_port
 from tunelab.config import ExperimentConfig
 from tunelab.experiment._records import (
     TrialJob,
@@ -106,7 +105,7 @@ class Experiment:
         self.port: int | None = None
         self.url_prefix: str | None = None
         self.url: str | None = None
-        self._backend: Any = None  # tunelab.cli._backend.LiveBackend once a manager serves this experiment
+        self._backend: Any = None  # tunelab.client.LiveBackend once a manager serves this experiment
         self._run_mode = RunMode.Background
         self._atexit_registered = False
         self._experiment_dir: str | None = None
@@ -123,7 +122,7 @@ class Experiment:
         if self.config is None:
             raise InvalidInputError("Experiment.start: no config; pass an ExperimentConfig or a platform "
                                     "('local'), or call resume()/view() for an existing experiment")
-        from tunelab.cli._lifecycle import start_detached
+        from tunelab.client import start_detached
 
         _enable_default_logging()
         check_port(port, "port")
@@ -281,7 +280,7 @@ class Experiment:
 
     # == internals ======================================================================================
     def _attach(self, info: Any, run_mode: RunMode) -> None:
-        from tunelab.cli._backend import LiveBackend
+        from tunelab.client import LiveBackend
 
         self.id = info.experiment_id
         self.port = info.port
@@ -300,7 +299,7 @@ class Experiment:
             raise InvalidInputError(f"Experiment.{mode}: no experiment id; use Experiment(None, 'ID').{mode}()")
         if self._backend is not None:
             raise ConflictError(f"experiment {self.id} is already served by this handle at {self.url}")
-        from tunelab.cli._launch import spawn_manager
+        from tunelab.client import spawn_manager
         from tunelab.manager import experiments_root, find_experiment_dir
 
         find_experiment_dir(self.id)  # NotFoundError with the list hint before spawning anything
@@ -332,7 +331,7 @@ class Experiment:
             return None
 
     def _report_end(self, profile: Mapping[str, Any]) -> None:
-        from tunelab.manager._failures import summary_from_json
+        from tunelab.manager import summary_from_json
 
         status = profile["status"]
         if status == "ERROR":

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tunelab.cli._safe import for_terminal
+from tunelab.client import for_terminal
 
 HOSTILE = 'x,"\x1b]8;;http://evil\x07click\x1b]8;;\x07"\r\n1,\x1b[2J\n'
 

@@ -1,4 +1,4 @@
-"""The live progress line of `tunelab run`: trials done/total, running, failed, best so far; and the failure
+"""The live progress line of `tunelab run` and `tunelab demo`: trials done/total, running, failed, best so far; and the failure
 summary when the run ends."""
 
 from __future__ import annotations
@@ -9,10 +9,16 @@ import contextlib
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tunelab.cli._safe import safe
-from tunelab.manager import ManagerInfo, Session, best_trial, optimize_mode_of
-from tunelab.manager._failures import WORKED_STATES, summarize_failures
-from tunelab.manager._interpreter import interpreter_note
+from tunelab.client._safe import safe
+from tunelab.manager import (
+    WORKED_STATES,
+    ManagerInfo,
+    Session,
+    best_trial,
+    interpreter_note,
+    optimize_mode_of,
+    summarize_failures,
+)
 from tunelab.objectives import pareto_front
 from tunelab.trial import TrialState
 

@@ -1,4 +1,4 @@
-"""How CLI commands reach an experiment: the live manager's REST API, or its database read-only."""
+"""How the CLI and the Python API reach an experiment: the live manager's REST API, or its database read-only."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tunelab.base import ConflictError, ErrorCode, NotFoundError, TunelabError
-from tunelab.manager._lock import ManagerInfo, read_info
-from tunelab.manager._paths import find_experiment_dir
-from tunelab.manager._queries import (
+from tunelab.manager import (
+    ManagerInfo,
     best_json,
     best_trial,
     counts,
     export_csv,
     export_records,
     failures_json,
+    find_experiment_dir,
     objective_spec_of,
     optimize_mode_of,
     pareto_json,
+    read_info,
+    trial_json,
 )
-from tunelab.manager._wire import trial_json
-from tunelab.server._constants import TOKEN_HEADER
+from tunelab.server import TOKEN_HEADER
 from tunelab.storage import ExperimentStore, open_store, recorded_storage
 
 

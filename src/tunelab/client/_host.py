@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 
 from tunelab.manager import ManagerInfo, Mode, Session, clear_info, experiments_root, write_info
-from tunelab.server import AppContext, AppServer, ServerSettings, create_app
-from tunelab.server._constants import is_loopback
+from tunelab.server import AppContext, AppServer, ServerSettings, create_app, is_loopback
 from tunelab.trial import ExperimentStatus
 
 

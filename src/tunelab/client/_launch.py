@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tunelab.base import ErrorCode, TunelabError
-from tunelab.manager import ManagerInfo
+from tunelab.base import ErrorCode, TunelabError, check_port
+from tunelab.manager import ManagerInfo, experiments_root, prepare_root
+
+if TYPE_CHECKING:  # the config package loads numpy and the tuners; a caller that has a config paid already
+    from tunelab.config import ExperimentConfig
 
 READY, ERROR = "READY", "ERROR"
 START_TIMEOUT_S = 120.0
@@ -48,6 +53,26 @@ def spawn_manager(args: list[str], log_path: Path) -> ManagerInfo:
     raise TunelabError(
         f"the manager exited before it was ready (exit status {os.waitstatus_to_exitcode(status)}); see {log_path}"
     )
+
+
+def start_detached(cfg: ExperimentConfig, *, port: int, host: str = "127.0.0.1", token: str | None = None,
+                   experiment_id: str | None = None) -> ManagerInfo:
+    """Hand the config to a detached ``tunelab _serve`` and return once its server listens."""
+    check_port(port)  # before spawning: the manager would only die "before it was ready"
+    prepare_root(cfg.experiment_working_directory)  # its log goes there; a bad path is the config's fault
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+        json.dump(cfg.to_dict(), handle)
+        config_path = handle.name
+    args = ["--mode", "create", "--config", config_path, "--port", str(port), "--host", host]
+    if token:
+        args += ["--token", token]
+    if experiment_id is not None:  # "" too: the manager refuses it rather than picking a fresh id
+        args += ["--id", experiment_id]
+    root = experiments_root(cfg.experiment_working_directory)
+    try:
+        return spawn_manager(args, root / "_managers.log")
+    finally:
+        Path(config_path).unlink(missing_ok=True)
 
 
 def report_ready(fd: int | None, info: ManagerInfo) -> None:

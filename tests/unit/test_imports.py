@@ -30,7 +30,8 @@ def test_lazy_public_names_resolve() -> None:
 @pytest.mark.parametrize(
     "module",
     ["tunelab", "tunelab.base", "tunelab.trial", "tunelab.trial_api", "tunelab.runners", "tunelab.manager",
-     "tunelab.server", "tunelab.assessors", "tunelab.storage", "tunelab.space", "tunelab.config", "tunelab.tuners"],
+     "tunelab.server", "tunelab.assessors", "tunelab.storage", "tunelab.space", "tunelab.config", "tunelab.tuners",
+     "tunelab.client"],
 )
 def test_all_is_sorted_and_resolvable(module: str) -> None:
     import importlib

@@ -181,3 +181,24 @@ def test_the_digits_example_runs_to_a_front_of_real_models(cli: Cli) -> None:
         assert 0 < point["values"]["accuracy"] <= 1
         assert point["values"]["params"] >= 64 + 1 + 10 + 10  # weights of one hidden unit at least
         assert point["value"]["latency_ms"] > 0
+
+
+def test_one_objective_under_a_constraint_shows_the_best_feasible_trial(cli: Cli) -> None:
+    objectives = [{"name": "accuracy", "mode": "maximize"}, {"name": "memory_mb", "constraint": "<= 50"}]
+    config = _config(cli, objectives=objectives, tuner={"name": "Random", "classArgs": {"seed": 3}})
+    result = cli("run", config, "--port", str(free_port()))
+    assert result.returncode == 0, result.stderr
+    (exp,) = cli.experiments()
+    values = {r["trialJobId"]: json.loads(r["value"]) for r in json.loads(cli("export", exp, check=True).stdout)}
+    feasible = {tid: v for tid, v in values.items() if v["memory_mb"] <= 50}
+    assert feasible and len(feasible) < len(values)
+    expected = max(feasible, key=lambda tid: feasible[tid]["accuracy"])
+    # Not vacuous: a trial breaking the constraint has the higher accuracy, and was best before the fix.
+    assert max(v["accuracy"] for v in values.values()) > feasible[expected]["accuracy"]
+
+    best = json.loads(cli("best", exp, check=True).stdout)
+    assert (best["trial_id"], best["value"]) == (expected, feasible[expected]["accuracy"])
+    shown = json.loads(cli("show", exp, "--json", check=True).stdout)
+    assert shown["best"]["id"] == expected and shown["pareto"] is None  # one objective: a best, no front
+    (row,) = json.loads(cli("list", "--all", "--json", check=True).stdout)
+    assert row["best"] == feasible[expected]["accuracy"]

@@ -10,9 +10,16 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tunelab.base import ConfigError, json_encode
+from tunelab.base import json_encode
 from tunelab.manager._failures import summarize_failures
-from tunelab.objectives import ObjectiveSpec, ParetoPoint, pareto_front_of, pareto_points, parse_objectives
+from tunelab.objectives import (
+    ObjectiveSpec,
+    ParetoPoint,
+    best_feasible,
+    objective_spec_of,
+    pareto_front_of,
+    pareto_points,
+)
 from tunelab.storage import ExperimentStore, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
@@ -20,18 +27,6 @@ from tunelab.trial import MetricKind, Trial, TrialState
 def optimize_mode_of(config: Mapping[str, Any]) -> str:
     """The tuner's optimize mode with NNI's defaults (TPE and Anneal minimize, the others maximize)."""
     return optimize_mode(config)
-
-
-def objective_spec_of(config: Mapping[str, Any]) -> ObjectiveSpec | None:
-    """The stored config's objectives (None for a single-objective experiment; the stored config was
-    validated when the experiment was created, so a parse error means none were usable)."""
-    raw = config.get("objectives") if isinstance(config, Mapping) else None
-    if not raw:
-        return None
-    try:
-        return parse_objectives(raw)
-    except ConfigError:
-        return None
 
 
 def pareto_json(trials: Iterable[Trial], spec: ObjectiveSpec, *, every_point: bool = False) -> dict[str, Any]:
@@ -61,22 +56,19 @@ def _front_json(point: ParetoPoint) -> dict[str, Any]:
             "feasible": point.feasible, "trial_id": trial.id, "sequence_id": trial.sequence}
 
 
-def best_trial(store: ExperimentStore, mode: str | None = None) -> Trial | None:
-    """The trial with the best finite final value (ties: the earlier trial)."""
-    mode = mode or optimize_mode_of(store.get_experiment().config)
-    best: Trial | None = None
-    for trial in store.list_trials():
-        if not trial.has_usable_final:
-            continue
-        if best is None or _better(trial.final, best.final, mode):  # type: ignore[arg-type]
-            best = trial
-    return best
+def best_trial(store: ExperimentStore, mode: str | None = None, *,
+               config: Mapping[str, Any] | None = None) -> Trial | None:
+    """The trial with the best finite final value (ties: the earlier trial), from the store's index.
 
-
-def _better(value: float, than: float | None, mode: str) -> bool:
-    if than is None:
-        return True
-    return value < than if mode == "minimize" else value > than
+    When the experiment's objectives carry constraints, the best primary objective among the trials that
+    meet them (None while none does; this reads every trial, as the Pareto front does): an infeasible
+    trial is never shown as the best. ``config``: the experiment's, when the caller holds a newer one.
+    """
+    config = store.get_experiment().config if config is None else config
+    spec = objective_spec_of(config)
+    if spec is not None and spec.constrained:
+        return best_feasible(store.list_trials(), spec)
+    return store.best_trial(maximize=(mode or optimize_mode_of(config)) == "maximize")
 
 
 def best_json(trial: Trial | None) -> dict[str, Any] | None:

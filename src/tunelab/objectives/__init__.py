@@ -11,7 +11,13 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tunelab.objectives._check import objective_metric_problem
-    from tunelab.objectives._front import ParetoPoint, pareto_front, pareto_front_of, pareto_points
+    from tunelab.objectives._front import (
+        ParetoPoint,
+        best_feasible,
+        pareto_front,
+        pareto_front_of,
+        pareto_points,
+    )
     from tunelab.objectives._pareto import (
         crowding_distance,
         dominates,
@@ -21,16 +27,23 @@ if TYPE_CHECKING:
         pareto_mask,
         reference_point,
     )
-    from tunelab.objectives._spec import Constraint, Objective, ObjectiveSpec, parse_objectives
+    from tunelab.objectives._spec import (
+        Constraint,
+        Objective,
+        ObjectiveSpec,
+        objective_spec_of,
+        parse_objectives,
+    )
 
 _LAZY = {
     "objective_metric_problem": "tunelab.objectives._check",
     "ParetoPoint": "tunelab.objectives._front",
+    "best_feasible": "tunelab.objectives._front",
     "pareto_front": "tunelab.objectives._front",
     "pareto_points": "tunelab.objectives._front",
     "pareto_front_of": "tunelab.objectives._front",
     **dict.fromkeys(("crowding_distance", "dominates", "hypervolume", "hypervolume_contributions", "nondominated_ranks", "pareto_mask", "reference_point"), "tunelab.objectives._pareto"),
-    **dict.fromkeys(("Constraint", "Objective", "ObjectiveSpec", "parse_objectives"), "tunelab.objectives._spec"),
+    **dict.fromkeys(("Constraint", "Objective", "ObjectiveSpec", "objective_spec_of", "parse_objectives"), "tunelab.objectives._spec"),
 }
 
 __all__ = [
@@ -38,12 +51,14 @@ __all__ = [
     "Objective",
     "ObjectiveSpec",
     "ParetoPoint",
+    "best_feasible",
     "crowding_distance",
     "dominates",
     "hypervolume",
     "hypervolume_contributions",
     "nondominated_ranks",
     "objective_metric_problem",
+    "objective_spec_of",
     "pareto_front",
     "pareto_front_of",
     "pareto_mask",

@@ -72,3 +72,10 @@ def pareto_front_of(points: Iterable[ParetoPoint], spec: ObjectiveSpec) -> list[
     primary = spec.primary
     sign = -1.0 if primary.mode == "maximize" else 1.0
     return sorted(front, key=lambda p: (sign * p.values[primary.name], p.trial.sequence))
+
+
+def best_feasible(trials: Iterable[Trial], spec: ObjectiveSpec) -> Trial | None:
+    """The trial with the best primary objective among those meeting every constraint (ties: the earlier),
+    or None when none does: with constraints, the best a user is shown must be one they can use."""
+    front = pareto_front(trials, spec)
+    return front[0].trial if front and front[0].feasible else None

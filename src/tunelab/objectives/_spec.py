@@ -252,3 +252,15 @@ def _constraint(value: Any, where: str, name: str) -> Constraint:
         raise ConfigError(f"{where}: the bound must be a finite number, got {match['bound']!r}; {fix}")
     op: Operator = "<=" if "<" in match["op"] else ">="
     return Constraint(op, bound)
+
+
+def objective_spec_of(config: Mapping[str, Any]) -> ObjectiveSpec | None:
+    """A stored config's objectives, None for a single-objective experiment. The stored config was
+    validated when the experiment was created, so a list that no longer parses constrains nothing."""
+    raw = config.get("objectives") if isinstance(config, Mapping) else None
+    if not raw:
+        return None
+    try:
+        return parse_objectives(raw)
+    except ConfigError:
+        return None

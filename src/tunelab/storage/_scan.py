@@ -11,9 +11,9 @@ from typing import Any
 from tunelab.base import TunelabError
 from tunelab.storage._open import open_store
 from tunelab.storage._pointer import recorded_storage
-from tunelab.storage._protocol import ExperimentRecord
+from tunelab.storage._protocol import ExperimentRecord, ExperimentStore
 from tunelab.storage._sqlite import DB_FILENAME
-from tunelab.trial import TrialState
+from tunelab.trial import Trial, TrialState
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,16 @@ def scan_experiments(root: Path) -> list[ExperimentListing]:
     )
 
 
+def _best(store: ExperimentStore, config: Mapping[str, Any]) -> Trial | None:
+    """The best trial, feasible first when the objectives carry constraints (as ``tunelab best`` says)."""
+    from tunelab.objectives import best_feasible, objective_spec_of
+
+    spec = objective_spec_of(config)
+    if spec is not None and spec.constrained:
+        return best_feasible(store.list_trials(), spec)
+    return store.best_trial(maximize=optimize_mode(config) != "minimize")
+
+
 def _read_one(directory: Path) -> ExperimentListing:
     experiment_id = directory.name
     url = recorded_storage(directory)
@@ -62,8 +72,7 @@ def _read_one(directory: Path) -> ExperimentListing:
         store = open_store(url or directory / DB_FILENAME, experiment_id, readonly=True)
         with contextlib.closing(store):
             record = store.get_experiment()
-            maximize = optimize_mode(record.config) != "minimize"
-            best = store.best_trial(maximize=maximize)
+            best = _best(store, record.config)
             return ExperimentListing(
                 directory=directory,
                 experiment_id=experiment_id,

@@ -33,6 +33,17 @@ def test_history_best_so_far_follows_the_mode() -> None:
     assert up["points"]["sequence"] == [0, 1, 2, 4]
 
 
+def test_history_best_so_far_counts_only_the_trials_that_may_lead() -> None:
+    trials = [trial(0, 0.5), trial(1, 0.9), trial(2, 0.7), trial(3, 0.6)]
+    data = analysis.optimization_history(trials, "maximize", may_lead=lambda t: t.sequence != 1)
+    assert data["points"]["value"] == [0.5, 0.9, 0.7, 0.6]  # an infeasible trial is still drawn
+    assert (data["best"]["sequence"], data["best"]["value"]) == ([0, 2, 3], [0.5, 0.7, 0.7])
+    assert data["constrained"] is True
+    none = analysis.optimization_history(trials, "maximize", may_lead=lambda t: False)
+    assert (none["total"], none["best"]["value"]) == (4, [])
+    assert analysis.optimization_history(trials, "maximize")["constrained"] is False
+
+
 def test_history_skips_non_finite_values() -> None:
     trials = [trial(0, math.nan), trial(1, math.inf), trial(2, 1.0)]
     assert analysis.optimization_history(trials, "maximize")["points"]["value"] == [1.0]

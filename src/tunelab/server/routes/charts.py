@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from tunelab import analysis
 from tunelab.base import InvalidInputError
 from tunelab.manager import optimize_mode_of
+from tunelab.objectives import objective_spec_of
 from tunelab.server._cache import TrialSnapshot
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
@@ -44,19 +45,27 @@ def _computed(request: Request, context: AppContext, name: tuple[object, ...],
     return result
 
 
-def _mode(context: AppContext) -> str:
+def _config(context: AppContext) -> dict[str, Any]:
     if context.manager is not None:
-        return optimize_mode_of(context.manager.config.to_dict())
-    return optimize_mode_of(context.reader.get_experiment().config)
+        return context.manager.config.to_dict()
+    return dict(context.reader.get_experiment().config)
+
+
+def _mode(context: AppContext) -> str:
+    return optimize_mode_of(_config(context))
 
 
 @router.get("/charts/history")
 def history(request: Request, max_points: int = Query(2000, ge=10, le=100_000), filter: str = FILTER,
             context: AppContext = Depends(get_context)) -> dict[str, Any]:
-    """Final value per trial with the best-so-far step line (downsampled to ``max_points``)."""
+    """Final value per trial with the best-so-far step line (downsampled to ``max_points``); with
+    constrained objectives only the trials meeting them set the best."""
     mode = _mode(context)
+    spec = objective_spec_of(_config(context))
+    may_lead = (lambda t: spec.feasible(t.final_data or {})) if spec is not None and spec.constrained else None
     return _computed(request, context, ("history", mode, max_points),
-                     lambda trials: analysis.optimization_history(trials, mode, max_points=max_points), filter)
+                     lambda trials: analysis.optimization_history(trials, mode, max_points=max_points,
+                                                                  may_lead=may_lead), filter)
 
 
 @router.get("/charts/parallel")

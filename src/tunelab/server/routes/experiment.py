@@ -13,6 +13,7 @@ from tunelab.base import InvalidInputError, NotFoundError, TunelabError
 from tunelab.config import parse_duration
 from tunelab.manager import (
     best_json,
+    best_trial,
     counts,
     export_csv,
     export_records,
@@ -62,7 +63,7 @@ def experiment_json(context: AppContext) -> dict[str, Any]:
     elapsed = manager.elapsed if manager is not None and manager.status.is_active else record.elapsed
     config = dict(manager.config.to_dict()) if manager is not None else dict(record.config)
     mode = optimize_mode_of(config)
-    best = store.best_trial(maximize=mode == "maximize")
+    best = best_trial(store, mode, config=config)
     baseline = _baseline(store, record)
     return {
         "id": record.id,
@@ -167,8 +168,7 @@ def get_best(context: AppContext = Depends(get_context)) -> dict[str, Any] | Non
     if spec is not None and spec.multi:
         front = pareto_json(context.reader.list_trials(), spec)
         return front if front["front"] else None
-    maximize = optimize_mode_of(config) == "maximize"
-    return best_json(context.reader.best_trial(maximize=maximize))
+    return best_json(best_trial(context.reader, config=config))
 
 
 @router.get("/pareto")

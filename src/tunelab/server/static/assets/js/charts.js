@@ -58,16 +58,18 @@ export async function historyChart(el, data, { onPick, logY = false, yName = 'fi
   const canLog = points.length > 0 && points.every((p) => p[1] > 0);
   // Where the best value was first reached (the step line carries it on to the last trial).
   const top = best.length ? best.find((p) => p[1] === best[best.length - 1][1]) : null;
+  // With constrained objectives only the trials meeting them lead (the server's `constrained`).
+  const bestName = data.constrained ? 'best so far (feasible)' : 'best so far';
   chart.setOption({
     ...BASE,
-    legend: { data: [yName, 'best so far'], top: 4 },
+    legend: { data: [yName, bestName], top: 4 },
     tooltip: { trigger: 'item', formatter: (p) => tip([['trial', p.data[2]], ['#', p.data[0]], [p.seriesName, fmtNumber(p.data[1])]]) },
     grid: { ...GRID, bottom: 56 },
     xAxis: { type: 'value', name: 'trial #', nameLocation: 'end', nameGap: 8, min: 'dataMin', max: 'dataMax' },
     yAxis: { type: logY && canLog ? 'log' : 'value', name: logY && canLog ? `${yName} (log)` : yName, scale: true },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 6 }],
     series: [
-      { name: 'best so far', type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' },
+      { name: bestName, type: 'line', step: 'end', data: best, showSymbol: false, z: 2, lineStyle: { color: '#e8590c', width: 2 }, itemStyle: { color: '#e8590c' },
         // The best trial, marked where it was found.
         markPoint: top ? { symbol: 'pin', symbolSize: 44, data: [{ name: 'best', coord: [top[0], top[1]], value: fmtNumber(top[1], 4) }], label: { fontSize: 10 }, itemStyle: { color: '#e8590c' } } : undefined },
       { name: yName, type: 'scatter', data: points, symbolSize: points.length > 2000 ? 4 : 7, z: 3, large: points.length > 2000, itemStyle: { color: '#1c7ed6', opacity: 0.75 } },

@@ -141,7 +141,8 @@ export async function drawParetoTab(box, note, state, { writeUrl, onPick, load =
 export function objectiveHistory(data, objective) {
   const better = objective.mode === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
   const points = [...data.points].sort((a, b) => a.sequence_id - b.sequence_id);
-  const out = { total: points.length, sampled: false, points: { sequence: [], value: [], trial_id: [] }, best: { sequence: [], value: [], trial_id: [] } };
+  const constrained = (data.objectives || []).some((o) => o.constraint);
+  const out = { total: points.length, sampled: false, constrained, points: { sequence: [], value: [], trial_id: [] }, best: { sequence: [], value: [], trial_id: [] } };
   let best = null;
   for (const p of points) {
     const value = p.values[objective.name];

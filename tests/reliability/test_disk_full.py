@@ -62,7 +62,7 @@ def test_full_disk_stops_with_a_clear_error_and_resumes(small_disk: Path) -> Non
         print(f"\ndisk full: status {record.status.value}: {record.error}")
         assert record.status == ExperimentStatus.ERROR
         assert "could not be written" in (record.error or "")
-        assert "full" in (record.error or "")
+        assert "could not be written (the disk is full)" in (record.error or "")  # told by SQLITE_FULL
         assert "tunelab resume full" in (record.error or "")
         assert lab.leaked() == [], "trials survived the stop"
         check = sqlite3.connect(f"file:{lab.exp_dir('full') / 'tunelab.db'}?mode=ro", uri=True)

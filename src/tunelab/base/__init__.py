@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         NotFoundError,
         SearchSpaceError,
         StorageError,
+        StorageFullError,
         TunelabError,
         did_you_mean,
     )
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 _LAZY = {
     **{name: ("tunelab.base._errors", name) for name in (
         "ERROR_TABLE", "ConfigError", "ConflictError", "ErrorCode", "InvalidInputError", "NoMoreTrialsError",
-        "NotFoundError", "SearchSpaceError", "StorageError", "TunelabError", "did_you_mean")},
+        "NotFoundError", "SearchSpaceError", "StorageError", "StorageFullError", "TunelabError", "did_you_mean")},
     "check_port": ("tunelab.base._ports", "check_port"),
     "decode_float": ("tunelab.base._json", "decode_float"),
     "decode_text": ("tunelab.base._userfile", "decode_text"),
@@ -75,6 +76,7 @@ __all__ = [
     "NotFoundError",
     "SearchSpaceError",
     "StorageError",
+    "StorageFullError",
     "TunelabError",
     "check_port",
     "decode_float",

@@ -98,6 +98,14 @@ class StorageError(TunelabError):
     code = ErrorCode.STORAGE
 
 
+class StorageFullError(StorageError):
+    """A write found no room: the disk holding the database (or the database's own size limit) is full.
+
+    Told apart by the driver's error code (SQLite's ``SQLITE_FULL``, PostgreSQL's SQLSTATE 53100,
+    ``ENOSPC``/``EDQUOT``), never by the wording of its message: the remedy differs (free space, then resume).
+    """
+
+
 def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     """Return ``' (did you mean "x"?)'`` for the closest candidate, or ``''`` when nothing is close."""
     import difflib  # only on the error path

@@ -28,6 +28,7 @@ from tunelab.base import (
     NoMoreTrialsError,
     NotFoundError,
     StorageError,
+    StorageFullError,
     TunelabError,
     encode_float,
     find_non_finite,
@@ -891,7 +892,7 @@ class ExperimentManager:
         if self._reserve is not None:
             self._reserve.unlink(missing_ok=True)
             self._reserve = None
-        hint = " (the disk is full)" if "full" in str(exc) or "space" in str(exc) else ""
+        hint = " (the disk is full)" if isinstance(exc, StorageFullError) else ""
         self._fatal = (
             f"the experiment stopped: its database could not be written{hint}: {exc}; free space or fix the "
             f"database, then `tunelab resume {self.experiment_id}` (finished trials are kept, running ones "

@@ -15,6 +15,7 @@ from tunelab.storage._schema import META_ROWS, POSTGRES_SCHEMA, check_meta
 from tunelab.storage._sql import SqlStore
 
 CONNECT_TIMEOUT_S = 10
+DISK_FULL_SQLSTATE = "53100"
 _DIALECT = PostgresDialect()
 _TABLES = ("meta", "experiments", "trials", "metrics", "events")
 _SCHEMA_LOCK = 0x7475_6E65  # advisory lock key serializing schema creation across processes
@@ -140,6 +141,10 @@ class PostgresStore(SqlStore):
 
     def _driver_errors(self) -> tuple[type[BaseException], ...]:
         return self._errors
+
+    def _is_full(self, exc: BaseException) -> bool:
+        # SQLSTATE class 53 "insufficient resources": 53100 is disk_full (the server's disk, not ours).
+        return getattr(exc, "sqlstate", None) == DISK_FULL_SQLSTATE or super()._is_full(exc)
 
     def _dialect(self) -> Dialect:
         return _DIALECT

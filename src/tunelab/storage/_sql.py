@@ -11,6 +11,7 @@ whole transaction on PostgreSQL.
 
 from __future__ import annotations
 
+import errno
 import math
 import threading
 import time
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from tunelab.base import ConflictError, InvalidInputError, NotFoundError, StorageError
+from tunelab.base import ConflictError, InvalidInputError, NotFoundError, StorageError, StorageFullError
 from tunelab.storage._codec import (
     METRIC_COLUMNS,
     TRIAL_COLUMNS,
@@ -75,6 +76,15 @@ class SqlStore(ABC):
     def _driver_errors(self) -> tuple[type[BaseException], ...]:
         """The driver's exception classes that :meth:`_guard` turns into :class:`StorageError`."""
 
+    def _is_full(self, exc: BaseException) -> bool:
+        """Whether a driver error means no room was left for the write; backends add their own codes."""
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+                return True
+            cause = cause.__cause__ or cause.__context__
+        return False
+
     @abstractmethod
     def _describe(self) -> str:
         """Where the data lives, for error messages (a path or a URL without password)."""
@@ -94,7 +104,8 @@ class SqlStore(ABC):
             try:
                 yield
             except self._driver_errors() as exc:
-                raise StorageError(f"{self._describe()}: database error: {exc}") from exc
+                kind = StorageFullError if self._is_full(exc) else StorageError
+                raise kind(f"{self._describe()}: database error: {exc}") from exc
 
     def _execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         cursor = self._cursor()

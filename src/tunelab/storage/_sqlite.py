@@ -178,6 +178,11 @@ class SqliteStore(SqlStore):
     def _driver_errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
 
+    def _is_full(self, exc: BaseException) -> bool:
+        # The primary result code is the low byte of the extended one (SQLite's VFS maps ENOSPC to FULL).
+        code = getattr(exc, "sqlite_errorcode", None)
+        return (isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL) or super()._is_full(exc)
+
     def _dialect(self) -> Dialect:
         return _DIALECT
 

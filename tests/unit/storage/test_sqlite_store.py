@@ -172,3 +172,29 @@ def test_query_pages_fetched_in_id_chunks(tmp_path: Path, monkeypatch: pytest.Mo
         assert page.total == 7
         page = store.query_trials(TrialQuery(sort="id", descending=True, offset=2, limit=7))
         assert [t.id for t in page.trials] == ["t7", "t6", "t5", "t4", "t3", "t2", "t1"]
+
+
+def test_a_write_that_finds_no_room_is_a_storage_full_error(tmp_path: Path) -> None:
+    # SQLite answers SQLITE_FULL once the database reaches max_page_count, as it does on a full disk.
+    from tunelab.base import StorageFullError
+
+    with _make(tmp_path / "tunelab.db") as store:
+        pages = store._cursor().execute("PRAGMA page_count").fetchone()[0]
+        store._cursor().execute(f"PRAGMA max_page_count = {pages + 2}")
+        store.insert_trial(Trial(id="small", sequence=0, parameters={"x": 1}))  # room for this
+        with pytest.raises(StorageFullError, match="database or disk is full") as caught:
+            store.insert_trial(Trial(id="big", sequence=9, parameters={"pad": "x" * 40_000}))
+        assert caught.value.__cause__.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL
+
+
+def test_a_driver_error_worded_like_a_full_disk_is_not_classified_as_one(tmp_path: Path) -> None:
+    # The code decides, not the text: the manager's "the disk is full" hint must not depend on wording.
+    from tunelab.base import StorageFullError
+
+    with _make(tmp_path / "tunelab.db") as store:
+        error = sqlite3.OperationalError("database or disk is full (but not really)")
+        assert store._is_full(error) is False
+        assert store._is_full(OSError(28, "No space left on device")) is True  # ENOSPC in the chain
+        with pytest.raises(StorageError) as caught, store._guard():
+            raise error
+        assert not isinstance(caught.value, StorageFullError)

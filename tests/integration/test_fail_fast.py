@@ -34,6 +34,8 @@ def test_a_run_whose_trials_all_fail_stops_early_and_says_why(cli: Cli) -> None:
     assert "status: ERROR" in shown
     assert "failures: 3 of 3 trials failed: ModuleNotFoundError: No module named 'fixme_marker'" in shown
     assert command in shown
+    assert ("install it into the Python the trial command runs: python -m pip install fixme_marker (or, if it "
+            "is a module of yours, put it in trialCodeDirectory)") in shown
     listed = json.loads(cli("list", "--all", "--json", check=True).stdout)
     assert [(row["id"], row["failed"]) for row in listed] == [(exp, 3)]
     assert "failed" in cli("list", "--all", check=True).stdout

@@ -9,6 +9,7 @@ to stop a run whose first trials all fail, the server and the CLI to say why.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,28 @@ def failure_reason(message: str) -> str:
     return reason[:_REASON_MAX]
 
 
+#: Import names whose PyPI package is named otherwise (the ones an ML trial script meets most).
+_PACKAGE_OF_MODULE = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "Pillow", "yaml": "PyYAML",
+                      "skimage": "scikit-image", "lightning": "lightning", "pytorch_lightning": "lightning"}
+_MISSING_MODULE = re.compile(r"^ModuleNotFoundError: No module named '(?P<module>[A-Za-z_][\w.]*)'")
+
+
+def failure_hint(reason: str) -> str | None:
+    """What to do about a common failure reason, or None: a missing module names the pip command."""
+    match = _MISSING_MODULE.match(reason)
+    if match is None:
+        return None
+    top = match.group("module").split(".")[0]
+    if top in ("tunelab", "nni"):
+        return ("the trials' Python cannot import tunelab: install tunelab into the environment the trial "
+                "command runs in, or run the trial command with the Python tunelab is installed in")
+    package = _PACKAGE_OF_MODULE.get(top, top)
+    hint = f"install it into the Python the trial command runs: python -m pip install {package}"
+    if top not in _PACKAGE_OF_MODULE and top not in sys.stdlib_module_names:
+        hint += " (or, if it is a module of yours, put it in trialCodeDirectory)"
+    return hint
+
+
 def stderr_command(experiment_id: str, trial_id: str) -> str:
     """The command that prints one trial's stderr."""
     return f"tunelab log {experiment_id} -T {trial_id} --stderr"
@@ -50,14 +73,16 @@ class FailureSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"failed": self.failed, "reason": self.reason, "reason_count": self.reason_count,
-                "trial_id": self.trial_id, "sequence": self.sequence, "command": self.command}
+                "trial_id": self.trial_id, "sequence": self.sequence, "command": self.command,
+                "hint": failure_hint(self.reason)}
 
     def lines(self, finished: int | None = None) -> list[str]:
         """Two lines for a terminal: the count and reason, then the command to read one trial's stderr."""
         of = f" of {finished}" if finished is not None else ""
         most = "" if self.reason_count == self.failed else f" ({self.reason_count} of them)"
+        hint = failure_hint(self.reason)
         return [
-            f"{self.failed}{of} trials failed{most}: {self.reason}",
+            f"{self.failed}{of} trials failed{most}: {self.reason}" + (f"; {hint}" if hint else ""),
             f"read trial {self.sequence}'s stderr: {self.command}",
         ]
 
@@ -79,10 +104,11 @@ def summarize_failures(experiment_id: str, trials: Iterable[Trial]) -> FailureSu
 
 def fail_fast_message(experiment_id: str, summary: FailureSummary) -> str:
     """The ERROR of an experiment stopped because its first trials all failed."""
+    hint = failure_hint(summary.reason)
     return (
         f"the first {summary.failed} trials all failed: {summary.reason} (trial {summary.sequence} stderr: "
-        f"{summary.command}); fix the cause, then `tunelab resume {experiment_id}` (failFastTrials: 0 "
-        "turns this check off)"
+        f"{summary.command}); {hint + ', then' if hint else 'fix the cause, then'} `tunelab resume {experiment_id}` "
+        "(failFastTrials: 0 turns this check off)"
     )
 
 

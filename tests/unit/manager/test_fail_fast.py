@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.manager._failures import failure_reason, summarize_failures
+import pytest
+
+from tunelab.manager._failures import failure_hint, failure_reason, summarize_failures
 from tunelab.trial import ExperimentStatus, TrialState
 
 from .fakes import Script
@@ -29,7 +31,7 @@ def test_the_first_three_failures_stop_the_run_with_the_reason(tmp_path: Path) -
     first = trials[0]
     assert record.error.startswith("the first 3 trials all failed: ModuleNotFoundError: No module named 'torch' "
                                    f"(trial 0 stderr: tunelab log exp1 -T {first.id} --stderr)")
-    assert "tunelab resume exp1" in record.error
+    assert "install it into the Python the trial command runs: python -m pip install torch (or, if it is a module of yours, put it in trialCodeDirectory), then `tunelab resume exp1`" in record.error
 
 
 def test_running_trials_are_stopped_with_the_experiment(tmp_path: Path) -> None:
@@ -102,3 +104,18 @@ def test_the_summary_names_the_most_common_reason_and_its_first_trial(tmp_path: 
     assert summary.reason == "ModuleNotFoundError: No module named 'torch'"
     assert failure_reason("exited with code 2") == "exited with code 2"
     assert failure_reason("") == "failed without a message"
+
+
+@pytest.mark.parametrize(("reason", "hint"), [
+    ("ModuleNotFoundError: No module named 'sklearn'", "python -m pip install scikit-learn"),
+    ("ModuleNotFoundError: No module named 'torch.nn'", "python -m pip install torch"),
+    ("ModuleNotFoundError: No module named 'cv2'", "python -m pip install opencv-python"),
+    ("ModuleNotFoundError: No module named 'nni'", "cannot import tunelab"),
+])  # fmt: skip
+def test_a_missing_module_names_the_pip_command(reason: str, hint: str) -> None:
+    assert hint in (failure_hint(reason) or "")
+
+
+def test_other_reasons_have_no_made_up_hint() -> None:
+    assert failure_hint("ValueError: bad lr") is None
+    assert failure_hint("exited with code 1") is None

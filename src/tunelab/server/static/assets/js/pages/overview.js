@@ -99,6 +99,7 @@ function failuresPanel(exp) {
   const most = f.reason_count === f.failed ? '' : ` (${f.reason_count} of them)`;
   return h('div', { class: 'warn-box', 'data-testid': 'failures' },
     h('strong', {}, `${f.failed} of ${finished} trials failed${most}: `), f.reason,
+    f.hint ? h('div', { 'data-testid': 'failure-hint' }, f.hint) : null,
     h('div', {}, 'Read ', h('a', { href: `#/trials/${encodeURIComponent(f.trial_id)}` }, `trial ${f.sequence}`),
       "'s stderr, or run ", h('code', {}, f.command), ' · ',
       h('a', { href: `#/trials?filter=${encodeURIComponent('status:FAILED')}` }, 'all failed trials')),

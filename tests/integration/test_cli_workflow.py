@@ -57,6 +57,26 @@ def test_run_best_export_and_trial_ls(cli: Cli) -> None:
     assert "trained with" in out
 
 
+def test_after_a_run_the_reading_commands_need_no_id(cli: Cli) -> None:
+    # `tunelab run` then `tunelab best`, as the README writes it: nothing runs any more, so the reading
+    # commands take the experiment written last and say so on stderr; steering commands still ask.
+    assert cli("run", str(cli.config(maxTrialNumber=2)), "--port", str(free_port())).returncode == 0
+    cli("run", str(cli.config(maxTrialNumber=1)), "--port", str(free_port()), check=True)
+    first, latest = sorted(cli.experiments(), key=lambda e: (cli.home / e / "tunelab.db").stat().st_mtime)
+    best = cli("best")
+    assert best.returncode == 0, best.stderr
+    assert json.loads(best.stdout)["trial_id"] in {t["id"] for t in json.loads(
+        cli("trial", "ls", latest, "--json", check=True).stdout)}
+    assert f"no experiment is running; this is the latest, {latest}" in best.stderr
+    assert json.loads(cli("show", "--json", check=True).stdout)["id"] == latest
+    assert len(json.loads(cli("trial", "ls", "--json", check=True).stdout)) == 1
+    assert len(json.loads(cli("export", check=True).stdout)) == 1
+    stopped = cli("stop")
+    assert stopped.returncode != 0
+    assert "no experiment is running; give an experiment id" in stopped.stderr
+    assert len(json.loads(cli("trial", "ls", first, "--json", check=True).stdout)) == 2
+
+
 def test_detached_manager_killed_then_resumed_finishes_without_losing_trials(cli: Cli) -> None:
     cli.write("slow.py", """
         import time, tunelab

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -85,8 +86,12 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_dumps(data, indent=2, default=str, ascii_only=True) + "\n")  # strict JSON, NaN as "NaN"
 
 
-def resolve_experiment_id(experiment_id: str | None) -> str:
-    """The given id, or the only running experiment when none is given (nnictl's convenience)."""
+def resolve_experiment_id(experiment_id: str | None, *, latest: bool = False) -> str:
+    """The given id, or the only running experiment when none is given (nnictl's convenience).
+
+    ``latest``: for commands that only read, with nothing running, the experiment written to last (what a
+    user just ran: ``tunelab run`` then ``tunelab best``), said on stderr so --json output stays clean.
+    """
     from tunelab.manager import experiments_root, read_info
 
     if experiment_id is not None:  # an empty id is a mistake, not "the running one"
@@ -98,9 +103,33 @@ def resolve_experiment_id(experiment_id: str | None) -> str:
     running = [d.name for d in sorted(root.iterdir()) if d.is_dir() and read_info(d) is not None] if root.is_dir() else []
     if len(running) == 1:
         return running[0]
+    if not running and latest and (last := _last_written(root)) is not None:
+        err_console.print(f"note: no experiment is running; this is the latest, {last} (give an id for another)",
+                          markup=False, highlight=False, soft_wrap=True)
+        return last
     if not running:
         raise NotFoundError("no experiment is running; give an experiment id (`tunelab list --all` shows them)")
     raise ConflictError(f"several experiments are running ({', '.join(running)}); give the id of one")
+
+
+def _last_written(root: Path) -> str | None:
+    """The experiment directory whose contents changed last (its database, log or pointer file)."""
+    from tunelab.manager import validate_experiment_id
+
+    def written(directory: Path) -> float:
+        return max((p.stat().st_mtime for p in (directory, *directory.glob("*")) if p.exists()), default=0.0)
+
+    if not root.is_dir():
+        return None
+    candidates = []
+    for directory in root.iterdir():
+        if not directory.is_dir():
+            continue
+        try:
+            candidates.append((written(directory), validate_experiment_id(directory.name)))
+        except (TunelabError, OSError):  # not an experiment directory (a stray file or folder)
+            continue
+    return max(candidates)[1] if candidates else None
 
 
 def clip(text: str, limit: int = 200) -> str:

@@ -31,6 +31,9 @@ from tunelab.manager import experiments_root, find_experiment_dir, nni_json_text
 from tunelab.trial import ExperimentStatus, TrialState
 
 IdArg = Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")]
+#: The reading commands: with nothing running, they read the experiment written last (saying so on stderr).
+ReadIdArg = Annotated[str | None, typer.Argument(
+    help="Experiment id (default: the only running one; with none running, the one written last).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -91,9 +94,9 @@ def _dead_manager_hint(experiment_id: str, status: str | None, live: bool) -> st
 
 @app.command()
 @handle_errors
-def show(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
+def show(experiment_id: ReadIdArg = None, as_json: JsonOpt = False) -> None:
     """Status, trial counts and best result of an experiment."""
-    backend = connect(resolve_experiment_id(experiment_id))
+    backend = connect(resolve_experiment_id(experiment_id, latest=True))
     try:
         data = backend.experiment()
         importance = backend.importance()
@@ -165,7 +168,7 @@ def _print_failures(data: dict[str, Any]) -> None:
 @trial_app.command("ls")
 @handle_errors
 def trial_ls(
-    experiment_id: IdArg = None,
+    experiment_id: ReadIdArg = None,
     head: Annotated[int | None, typer.Option("--head", help="Best N completed trials.")] = None,
     tail: Annotated[int | None, typer.Option("--tail", help="Worst N completed trials.")] = None,
     as_json: JsonOpt = False,
@@ -176,7 +179,7 @@ def trial_ls(
     for option, count in (("--head", head), ("--tail", tail)):
         if count is not None and count < 1:
             raise InvalidInputError(f"{option}: must be a positive number of trials, got {count}")
-    backend = connect(resolve_experiment_id(experiment_id))
+    backend = connect(resolve_experiment_id(experiment_id, latest=True))
     try:
         trials = backend.trials()
         mode = backend.experiment()["optimize_mode"]
@@ -218,11 +221,11 @@ def trial_kill(
 
 @app.command()
 @handle_errors
-def best(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
+def best(experiment_id: ReadIdArg = None, as_json: JsonOpt = False) -> None:
     """The best trial as JSON: parameters, value, trial_id, sequence_id (``--json`` is accepted, as by every
     data command; the output is JSON either way). With several objectives: the Pareto set, as
     ``{"objectives", "front": [{parameters, values, value, feasible, trial_id, sequence_id}], ...}``."""
-    backend = connect(resolve_experiment_id(experiment_id))
+    backend = connect(resolve_experiment_id(experiment_id, latest=True))
     try:
         result = backend.best()
     finally:
@@ -235,7 +238,7 @@ def best(experiment_id: IdArg = None, as_json: JsonOpt = False) -> None:
 @app.command()
 @handle_errors
 def export(
-    experiment_id: IdArg = None,
+    experiment_id: ReadIdArg = None,
     type_: Annotated[str, typer.Option("--type", "-t", help="json or csv.")] = "json",
     filename: Annotated[Path | None, typer.Option("--filename", "-f", help="Write to this file.")] = None,
     intermediate: Annotated[bool, typer.Option("--intermediate", "-i", help="Include intermediate results.")] = False,
@@ -245,7 +248,7 @@ def export(
         raise InvalidInputError(f"--type: must be json or csv, got {type_!r}")
     if filename is not None:
         _check_output_file(filename)  # before the export: a wrong path fails at once, with the fix
-    backend = connect(resolve_experiment_id(experiment_id))
+    backend = connect(resolve_experiment_id(experiment_id, latest=True))
     try:
         data = backend.export(type_, intermediate)
     finally:
@@ -267,7 +270,7 @@ def export(
 @app.command()
 @handle_errors
 def log(
-    experiment_id: IdArg = None,
+    experiment_id: ReadIdArg = None,
     trial: Annotated[str | None, typer.Option("--trial", "-T", help="Trial id (default: the manager log).")] = None,
     stderr: Annotated[bool, typer.Option("--stderr", help="The trial's stderr instead of stdout.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="stdout, stderr or trial.log.")] = None,
@@ -278,7 +281,7 @@ def log(
 ) -> None:
     """Print the experiment's manager log (<experiment>/log/manager.log), or with --trial a trial's stdout
     (--stderr, --name trial.log)."""
-    exp_id = resolve_experiment_id(experiment_id)
+    exp_id = resolve_experiment_id(experiment_id, latest=True)
     if trial is None:
         from tunelab.cli._manager_log import print_manager_log
 

@@ -20,7 +20,7 @@ from tunelab.manager import find_experiment_dir
 @app.command()
 @handle_errors
 def tensorboard(
-    experiment_id: Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one).")] = None,
+    experiment_id: Annotated[str | None, typer.Argument(help="Experiment id (default: the only running one; with none running, the one written last).")] = None,
     trials: Annotated[str | None, typer.Option(
         "--trials", help="Trial numbers or ids, comma-separated (default: every trial with TensorBoard files).")] = None,
     port: Annotated[int, typer.Option(
@@ -30,7 +30,7 @@ def tensorboard(
     Ctrl-C (nnictl tensorboard start)."""
     if not tb.tensorboard_installed():
         raise NotFoundError(f"tensorboard: not installed for {sys.executable}; {tb.INSTALL_HINT}")
-    exp_id = resolve_experiment_id(experiment_id)
+    exp_id = resolve_experiment_id(experiment_id, latest=True)
     backend = connect(exp_id)
     try:
         stored = backend.trials()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ def free_port() -> int:
 class Cli:
     home: Path
     workdir: Path
+    #: Variables added to every command's environment (e.g. PYTHONPATH for a plugin).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -35,7 +37,7 @@ class Cli:
         for name in list(env):
             if name.startswith(("TUNELAB_TRIAL", "NNI_")):
                 del env[name]
-        return env
+        return {**env, **self.extra_env}
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

@@ -17,7 +17,7 @@ from typing import Any
 from tunelab.base import ConfigError, ConflictError, InvalidInputError, json_decode
 from tunelab.compat._nni_dir import LOG_FILES, NniExperiment, NniTrial, read_nni_experiment
 from tunelab.compat._results import ResultRecord, add_imported_results, parse_results_json
-from tunelab.config import PLATFORMS, ExperimentConfig, parse_config
+from tunelab.config import ExperimentConfig, parse_config, platform_names
 from tunelab.storage import ExperimentRecord, ExperimentStore, open_store
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
 from tunelab.trial_api._metric import final_problem, jsonable_metric, scalar_of
@@ -90,7 +90,7 @@ def _config(nni: NniExperiment, code_dir: str | Path | None, warnings: list[str]
         raw.pop("searchSpaceFile", None)
     service = raw.get("trainingService")
     platform = service.get("platform") if isinstance(service, dict) else None
-    if isinstance(service, list) or (platform is not None and platform not in PLATFORMS):
+    if isinstance(service, list) or (platform is not None and platform not in platform_names()):
         warnings.append(f"trainingService {platform or 'hybrid'!r} is not supported by tunelab; the imported "
                         "experiment uses platform: local")
         raw["trainingService"] = {"platform": "local"}

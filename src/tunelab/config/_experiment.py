@@ -35,7 +35,6 @@ from tunelab.config._fields import (
 )
 from tunelab.config._mlflow import MlflowConfig, load_mlflow
 from tunelab.config._training_service import (
-    DaskConfig,
     LocalConfig,
     TrainingServiceConfig,
     load_training_service,
@@ -352,14 +351,17 @@ class ExperimentConfig(ConfigBase):
         directory = os.fspath(self.trial_code_directory)
         if os.path.isdir(directory):
             return []
-        if getattr(self.training_service, "platform", "local") == "dask":
+        from tunelab.config._platforms import get_platform
+
+        platform = get_platform(getattr(self.training_service, "platform", "local"))
+        if not platform.code_is_local:
             import warnings
 
             from tunelab.config._loader import ConfigWarning
 
             warnings.warn(
-                f"trialCodeDirectory {directory!r} does not exist on this machine; every Dask worker must "
-                "have it at that path (a trial on a worker without it fails with a clear message)",
+                f"trialCodeDirectory {directory!r} does not exist on this machine; every {platform.name} worker "
+                "must have it at that path (a trial on a worker without it fails with a clear message)",
                 ConfigWarning,
                 stacklevel=4,
             )
@@ -478,8 +480,9 @@ class ExperimentConfig(ConfigBase):
                 )
                 for key, v in out.items()
             }
-        if isinstance(self.training_service, (LocalConfig, DaskConfig)):
-            out["trainingService"] = {"platform": self.training_service.platform, **out["trainingService"]}
+        if self.training_service is not None:
+            platform = type(self.training_service).platform  # type: ignore[attr-defined]
+            out["trainingService"] = {"platform": platform, **out["trainingService"]}
         return out
 
     def __eq__(self, other: object) -> bool:

@@ -1,4 +1,5 @@
-"""``trainingService``: where trials run. tunelab runs ``local`` (processes here) and ``dask`` (a cluster)."""
+"""``trainingService``: where trials run. tunelab runs ``local`` (processes here) and ``dask`` (a cluster);
+other packages add platforms through the registry (:mod:`tunelab.config._platforms`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,10 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tunelab.base import ConfigError, did_you_mean
+from tunelab.base import ConfigError
 from tunelab.config._base import ConfigBase
 from tunelab.config._fields import Invalid, boolean, gpu_indices, integer, nonempty_text, norm_key, spec
-
-#: NNI training services that tunelab deliberately does not implement (they get a pointed message).
-NNI_ONLY_PLATFORMS = frozenset(
-    {"remote", "openpai", "pai", "paiyarn", "aml", "dlc", "kubeflow", "frameworkcontroller", "adl", "hybrid"}
-)
+from tunelab.config._platforms import Platform, get_platform, platform_names, register_platform
 
 
 @dataclasses.dataclass
@@ -91,31 +88,26 @@ class DaskConfig(ConfigBase):
     )
 
 
-TrainingServiceConfig = LocalConfig | DaskConfig
-PLATFORMS: dict[str, type[LocalConfig] | type[DaskConfig]] = {"local": LocalConfig, "dask": DaskConfig}
-_SUPPORTED = ", ".join(PLATFORMS)
+#: A registered platform's ``trainingService`` section (a ``ConfigBase`` with a ``platform`` class variable).
+TrainingServiceConfig = ConfigBase
+
+register_platform(Platform("local", LocalConfig, "tunelab.runners._platforms:local_runner",
+                           gpu_check="tunelab.runners._platforms:local_gpu_problem"))
+# Workers may be other machines: a trialCodeDirectory missing here is a warning, not an error.
+register_platform(Platform("dask", DaskConfig, "tunelab.runners._platforms:dask_runner", code_is_local=False,
+                           gpu_check="tunelab.runners._platforms:dask_gpu_problem"))
 
 
-def platform_class(platform: Any, *, where: str) -> type[LocalConfig] | type[DaskConfig]:
-    """The config class of ``platform``; :class:`ConfigError` naming the supported platforms otherwise."""
-    name = platform.lower() if isinstance(platform, str) else platform
-    if name in PLATFORMS:
-        return PLATFORMS[name]
-    if name in NNI_ONLY_PLATFORMS:
-        raise ConfigError(
-            f"{where}: NNI's {platform!r} training service is not supported by tunelab, got {platform!r}; "
-            f"tunelab supports the platforms {_SUPPORTED}: use platform: local to run trials on this machine "
-            "or platform: dask to run them on a Dask cluster"
-        )
-    hint = did_you_mean(name, PLATFORMS) if isinstance(name, str) else ""
-    raise ConfigError(
-        f"{where}: must be one of {_SUPPORTED}, got {platform!r}{hint}; write e.g. platform: local"
-    )
+def platform_class(platform: Any, *, where: str) -> type[ConfigBase]:
+    """The config class of ``platform``; :class:`ConfigError` naming the registered platforms otherwise."""
+    config_class: type[ConfigBase] = get_platform(platform, where=where).config_class
+    return config_class
 
 
 def load_training_service(value: Any, *, where: str, base_dir: Path | None) -> TrainingServiceConfig:
     """Build a training-service config from a mapping with ``platform``, a platform name or an instance."""
-    if isinstance(value, (LocalConfig, DaskConfig)):
+    if isinstance(value, ConfigBase) and isinstance(getattr(type(value), "platform", None), str):
+        get_platform(type(value).platform, where=f"{where}.platform")  # type: ignore[attr-defined]  # a config object of a registered platform
         return value
     if isinstance(value, str):
         return platform_class(value, where=f"{where}.platform")()
@@ -124,7 +116,7 @@ def load_training_service(value: Any, *, where: str, base_dir: Path | None) -> T
             return load_training_service(value[0], where=where, base_dir=base_dir)
         raise ConfigError(
             f"{where}: hybrid training services (a list) are not supported, got {len(value)} services; "
-            f"give one mapping with platform: {' or '.join(PLATFORMS)}"
+            f"give one mapping with platform: {' or '.join(platform_names())}"
         )
     if not isinstance(value, Mapping):
         raise ConfigError(

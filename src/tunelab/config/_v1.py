@@ -11,7 +11,8 @@ from typing import Any
 
 from tunelab.base import ConfigError, did_you_mean
 from tunelab.config._fields import norm_key
-from tunelab.config._training_service import PLATFORMS, platform_class
+from tunelab.config._platforms import is_platform
+from tunelab.config._training_service import platform_class
 
 #: v1 top-level key -> v2 key, or None when the key has no v2 meaning and is dropped.
 _TOP: dict[str, str | None] = {
@@ -133,7 +134,7 @@ def _algorithm(section: Any, role: str, v2: dict[str, Any]) -> tuple[dict[str, A
 
 def _local(section: Any, v2: dict[str, Any], platform: str) -> dict[str, Any]:
     service: dict[str, Any] = {"platform": platform}
-    if section is not None and platform in PLATFORMS:
+    if section is not None and is_platform(platform):
         fields = _normalized(section, list(_LOCAL), where="localConfig.")
         service.update({_LOCAL[key]: value for key, value in fields.items()})
     gpus = v2.get("trialGpuNumber")

@@ -386,6 +386,8 @@ class ExperimentManager:
 
     def _trial_env(self, trial: Trial, directory: Path) -> dict[str, str]:
         params = json.dumps(trial.parameters)
+        # The platform's registered name (``local``, ``dask`` or a plugin's), as NNI names its service.
+        platform = str(getattr(type(self.config.training_service), "platform", "local"))
         env = {
             _env.EXPERIMENT_ID: self.experiment_id,
             _env.TRIAL_ID: trial.id,
@@ -393,8 +395,8 @@ class ExperimentManager:
             _env.OUTPUT_DIR: str(directory),
             _env.TENSORBOARD_DIR: str(directory / _env.TENSORBOARD_DIR_NAME),
             _env.METRICS_FILE: str(directory / _env.METRICS_FILE_NAME),
-            _env.PLATFORM: "local",
-            "NNI_PLATFORM": "local",
+            _env.PLATFORM: platform,
+            "NNI_PLATFORM": platform,
             "NNI_EXP_ID": self.experiment_id,
             "NNI_TRIAL_JOB_ID": trial.id,
             "NNI_TRIAL_SEQ_ID": str(trial.sequence),

@@ -17,7 +17,7 @@ from typing import Any
 
 from tunelab.assessors import Assessor, create_assessor_from_config
 from tunelab.base import ConfigError, ConflictError, StorageError
-from tunelab.config import ExperimentConfig, parse_config
+from tunelab.config import ExperimentConfig, get_platform, parse_config
 from tunelab.manager import _paths
 from tunelab.manager._feed import Observer
 from tunelab.manager._lock import ManagerLock, read_info
@@ -25,7 +25,7 @@ from tunelab.manager._log_file import ManagerLog
 from tunelab.manager._manager import ExperimentManager
 from tunelab.manager._mode import Mode
 from tunelab.manager._paths import find_experiment_dir
-from tunelab.runners import GpuSlots, LocalRunner, Runner
+from tunelab.runners import Runner
 from tunelab.space import parse_search_space
 from tunelab.storage import (
     DB_FILENAME,
@@ -270,48 +270,21 @@ def build_assessor(config: ExperimentConfig) -> Assessor | None:
 
 
 def build_runner(config: ExperimentConfig, exp_dir: Path, sink: Any) -> Runner:
+    """The runner of the config's platform, from the platform registry (``tunelab.config.get_platform``)."""
     service = config.training_service
-    platform = getattr(service, "platform", "local") if service is not None else "local"
-    if platform == "dask":
-        from tunelab.runners import dask_runner_from_config
-
-        return dask_runner_from_config(service, exp_dir, sink, gpu_number=config.trial_gpu_number)
-    slots = None
-    if config.trial_gpu_number:
-        slots = GpuSlots(
-            gpu_indices=_gpu_indices(getattr(service, "gpu_indices", None)),
-            max_trials_per_gpu=int(getattr(service, "max_trial_number_per_gpu", 1) or 1),
-            use_active_gpu=bool(getattr(service, "use_active_gpu", False)),
-        )
-    return LocalRunner(exp_dir, sink, gpu_slots=slots)
+    platform = get_platform(getattr(service, "platform", "local") if service is not None else "local")
+    runner: Runner = platform.runner_factory()(service, config, exp_dir, sink)
+    return runner
 
 
 def require_gpus(config: ExperimentConfig) -> None:
-    """ConfigError (exit 2) when this machine cannot ever give a trial the GPUs it asks for: none at all,
-    or ``gpuIndices`` naming GPUs that are not there. A remote Dask cluster is checked when it is reached."""
-    from tunelab.runners._gpu import gpu_request_problem
-
+    """ConfigError (exit 2) when the platform can never give a trial the GPUs it asks for: none at all, or
+    ``gpuIndices`` naming GPUs that are not there (each platform's ``gpu_check`` says)."""
     service = config.training_service
-    platform = getattr(service, "platform", "local") if service is not None else "local"
-    if platform == "local":
-        problem = gpu_request_problem(config.trial_gpu_number, _gpu_indices(getattr(service, "gpu_indices", None)))
-    elif platform == "dask" and not getattr(service, "scheduler_address", None):
-        problem = gpu_request_problem(config.trial_gpu_number, None)
-        problem = problem and f"{problem} (the local Dask cluster offers this machine's GPUs)"
-    else:
-        problem = None
+    platform = get_platform(getattr(service, "platform", "local") if service is not None else "local")
+    problem = platform.gpu_problem(config)
     if problem:
         raise ConfigError(problem)
-
-
-def _gpu_indices(value: Any) -> list[int] | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return [value]
-    if isinstance(value, str):
-        return [int(part) for part in value.split(",") if part.strip()]
-    return [int(v) for v in value]
 
 
 def _compat_env() -> Mapping[str, str]:

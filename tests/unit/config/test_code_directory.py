@@ -24,7 +24,7 @@ def test_missing_code_directory_is_an_error_for_local_trials(tmp_path: Path) -> 
 
 
 def test_missing_code_directory_only_warns_for_dask(tmp_path: Path) -> None:
-    with pytest.warns(ConfigWarning, match="every Dask worker must have it"):
+    with pytest.warns(ConfigWarning, match="(?i)every dask worker must have it"):
         config = parse_config({**BASE, "trialCodeDirectory": str(tmp_path / "on-workers-only"),
                                "trainingService": {"platform": "dask", "schedulerAddress": "tcp://127.0.0.1:8786"}})
     assert str(config.trial_code_directory).endswith("on-workers-only")

@@ -24,19 +24,25 @@ def test_exported_names_are_pinned() -> None:
     assert set(tunelab.config.__all__) == {
         "LOG_LEVELS",
         "MAX_TRIAL_CONCURRENCY",
-        "PLATFORMS",
         "AlgorithmConfig",
+        "ConfigBase",
         "ConfigWarning",
         "CustomAlgorithmConfig",
         "DaskConfig",
         "ExperimentConfig",
+        "Invalid",
         "LocalConfig",
         "MlflowConfig",
+        "Platform",
         "TrainingServiceConfig",
         "convert_v1",
+        "get_platform",
         "load_config",
         "parse_config",
         "parse_duration",
+        "platform_names",
+        "register_platform",
+        "spec",
     }
 
 

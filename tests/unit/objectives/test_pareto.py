@@ -94,3 +94,49 @@ def test_without_a_feasible_trial_the_front_is_the_least_violating() -> None:
     assert spec is not None
     trials = [_trial(0, {"acc": 0.9, "latency_ms": 10}), _trial(1, {"acc": 0.95, "latency_ms": 30})]
     assert [p.trial.sequence for p in pareto_front(trials, spec)] == [0]
+
+
+def _dominated_mask_brute(points: np.ndarray) -> list[bool]:
+    return [not any(dominates(q, p) for q in points) for p in points]
+
+
+@pytest.mark.parametrize(("n", "k"), [(1, 2), (2, 3), (60, 2), (200, 3), (300, 4), (600, 2), (700, 3)])
+def test_pareto_mask_dense_and_sorted_paths_match_brute_force_with_ties(n: int, k: int) -> None:
+    # 512 rows is where the mask switches from all pairs at once to the sorted sweep: both sides are covered.
+    rng = np.random.default_rng(100 + n + k)
+    points = np.round(rng.random((n, k)), 1)  # coarse grid: many ties and exact duplicates
+    if n > 1:
+        points[-1] = points[0]  # a guaranteed duplicate
+    assert pareto_mask(points).tolist() == _dominated_mask_brute(points)
+
+
+def _hypervolume_on_grid(points: np.ndarray, reference: np.ndarray) -> float:
+    """Exact volume by cells: between consecutive distinct coordinates a cell is dominated or not as a whole."""
+    inside = points[np.all(points < reference, axis=1)]
+    if len(inside) == 0:
+        return 0.0
+    edges = [np.unique(np.append(inside[:, j], reference[j])) for j in range(points.shape[1])]
+    lows = np.stack(np.meshgrid(*[e[:-1] for e in edges], indexing="ij"), axis=-1).reshape(-1, points.shape[1])
+    sizes = np.stack(np.meshgrid(*[np.diff(e) for e in edges], indexing="ij"), axis=-1).reshape(-1, points.shape[1])
+    covered = np.any(np.all(inside[None, :, :] <= lows[:, None, :], axis=2), axis=1)
+    return float(np.sum(np.prod(sizes[covered], axis=1)))
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(1, 3, 0), (5, 3, 1), (40, 3, 2), (40, 3, 3), (25, 4, 4), (30, 2, 5)])
+def test_hypervolume_matches_cell_counting_with_ties_duplicates_and_points_beyond_the_reference(
+    n: int, k: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    points = np.round(rng.random((n, k)) * 1.2, 1)  # some rows reach past the reference on an objective
+    if n > 2:
+        points[1] = points[0]
+        points[2, 0] = points[0, 0]  # a tie on the first objective only
+    reference = np.ones(k)
+    assert hypervolume(points, reference) == pytest.approx(_hypervolume_on_grid(points, reference))
+
+
+def test_three_objective_hypervolume_of_continuous_points_matches_cell_counting() -> None:
+    rng = np.random.default_rng(11)
+    points = rng.random((60, 3))
+    reference = np.array([1.1, 1.0, 1.3])
+    assert hypervolume(points, reference) == pytest.approx(_hypervolume_on_grid(points, reference))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors._base import Assessor
-from tunelab.tuners._loader import instantiate, load_class
+from tunelab.base import instantiate, load_class
 
 
 class NniAssessorAdapter(Assessor):

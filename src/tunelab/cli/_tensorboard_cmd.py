@@ -13,8 +13,15 @@ import typer
 from tunelab.base import NotFoundError
 from tunelab.cli._common import app, console, handle_errors, port_option, resolve_experiment_id, safe
 from tunelab.client import connect
-from tunelab.manager import _tensorboard as tb
-from tunelab.manager import find_experiment_dir
+from tunelab.manager import (
+    TENSORBOARD_INSTALL_HINT,
+    TENSORBOARD_PORT,
+    find_experiment_dir,
+    logdirs,
+    select_trials,
+    tensorboard_argv,
+    tensorboard_installed,
+)
 
 
 @app.command()
@@ -24,22 +31,22 @@ def tensorboard(
     trials: Annotated[str | None, typer.Option(
         "--trials", help="Trial numbers or ids, comma-separated (default: every trial with TensorBoard files).")] = None,
     port: Annotated[int, typer.Option(
-        "--port", "-p", callback=port_option, help="Port on 127.0.0.1 (0: any free port).")] = tb.DEFAULT_PORT,
+        "--port", "-p", callback=port_option, help="Port on 127.0.0.1 (0: any free port).")] = TENSORBOARD_PORT,
 ) -> None:
     """Start TensorBoard on 127.0.0.1 over the trials' TensorBoard folders ($TUNELAB_TENSORBOARD_DIR), until
     Ctrl-C (nnictl tensorboard start)."""
-    if not tb.tensorboard_installed():
-        raise NotFoundError(f"tensorboard: not installed for {sys.executable}; {tb.INSTALL_HINT}")
+    if not tensorboard_installed():
+        raise NotFoundError(f"tensorboard: not installed for {sys.executable}; {TENSORBOARD_INSTALL_HINT}")
     exp_id = resolve_experiment_id(experiment_id, latest=True)
     backend = connect(exp_id)
     try:
         stored = backend.trials()
     finally:
         backend.close()
-    chosen = tb.select_trials(stored, trials)
-    named = tb.logdirs(find_experiment_dir(exp_id), chosen, explicit=trials is not None)
+    chosen = select_trials(stored, trials)
+    named = logdirs(find_experiment_dir(exp_id), chosen, explicit=trials is not None)
     port = port or _free_port()
-    argv = tb.tensorboard_argv(named, port=port)
+    argv = tensorboard_argv(named, port=port)
     console.print(f"TensorBoard for experiment {safe(exp_id)} ({len(named)} trials: "
                   f"{safe(', '.join(named))}): http://127.0.0.1:{port}/  (Ctrl-C stops it)", highlight=False,
                   soft_wrap=True)

@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import ConfigError, ConflictError, InvalidInputError, json_decode
+from tunelab.base import (
+    ConfigError,
+    ConflictError,
+    InvalidInputError,
+    final_problem,
+    json_decode,
+    jsonable_metric,
+    scalar_of,
+)
 from tunelab.compat._nni_dir import LOG_FILES, NniExperiment, NniTrial, read_nni_experiment
 from tunelab.compat._results import ResultRecord, add_imported_results, parse_results_json
 from tunelab.config import ExperimentConfig, parse_config, platform_names
 from tunelab.storage import ExperimentRecord, ExperimentStore, open_store
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api._metric import final_problem, jsonable_metric, scalar_of
 
 _STATES = {
     "SUCCEEDED": TrialState.SUCCEEDED,

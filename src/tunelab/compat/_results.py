@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import InvalidInputError, encode_float, json_decode, json_loads
+from tunelab.base import InvalidInputError, encode_float, json_decode, json_loads, jsonable_metric, scalar_of
 from tunelab.storage import ExperimentStore
 from tunelab.trial import Metric, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api._metric import jsonable_metric, scalar_of
 
 _NON_METRIC_COLUMNS = frozenset({"trialJobId", "intermediate"})
 
@@ -102,7 +101,7 @@ def add_imported_results(store: ExperimentStore, records: Sequence[ResultRecord]
                          taken_ids: set[str] | None = None) -> list[Trial]:
     """Store each record as a SUCCEEDED trial with source IMPORTED and its final metric, in one
     transaction. The caller must be the store's only writer (hold the experiment's manager lock)."""
-    from tunelab.manager._paths import new_trial_id
+    from tunelab.manager import new_trial_id
 
     taken = set(taken_ids) if taken_ids is not None else {t.id for t in store.list_trials()}
     now = time.time()

@@ -11,8 +11,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import ConfigError, SearchSpaceError
-from tunelab.base._userfile import decode_text, yaml_load
+from tunelab.base import ConfigError, SearchSpaceError, decode_text, yaml_load
 from tunelab.config._algorithm import AlgorithmConfig, load_algorithm
 from tunelab.config._base import ConfigBase, join_problems
 from tunelab.config._duration import parse_duration

@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import ConfigError
-from tunelab.base._userfile import decode_text, yaml_load
+from tunelab.base import ConfigError, decode_text, yaml_load
 from tunelab.config._experiment import ExperimentConfig
 from tunelab.config._fields import camel, norm_key, resolve_path
 from tunelab.config._v1 import convert_v1_with_notes

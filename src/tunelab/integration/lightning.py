@@ -10,7 +10,7 @@ from typing import Any
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from tunelab.integration._common import MetricReporter, missing_metric
-from tunelab.trial_api._stop import claim_sigterm
+from tunelab.trial_api import claim_sigterm
 
 
 class TunelabCallback(Callback):

@@ -40,9 +40,27 @@ if TYPE_CHECKING:
         ranked_trials,
     )
     from tunelab.manager._session import Session, create_session, open_session
+    from tunelab.manager._tensorboard import (
+        TENSORBOARD_INSTALL_HINT,
+        TENSORBOARD_PORT,
+        has_event_files,
+        logdirs,
+        select_trials,
+        tensorboard_argv,
+        tensorboard_dir,
+        tensorboard_installed,
+    )
     from tunelab.manager._wire import trial_json
 
 _LAZY = {
+    "TENSORBOARD_INSTALL_HINT": "tunelab.manager._tensorboard",
+    "TENSORBOARD_PORT": "tunelab.manager._tensorboard",
+    "has_event_files": "tunelab.manager._tensorboard",
+    "logdirs": "tunelab.manager._tensorboard",
+    "select_trials": "tunelab.manager._tensorboard",
+    "tensorboard_argv": "tunelab.manager._tensorboard",
+    "tensorboard_dir": "tunelab.manager._tensorboard",
+    "tensorboard_installed": "tunelab.manager._tensorboard",
     "ChangeFeed": "tunelab.manager._feed",
     "ExperimentManager": "tunelab.manager._manager",
     "FailureSummary": "tunelab.manager._failures",
@@ -93,6 +111,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "TENSORBOARD_INSTALL_HINT",
+    "TENSORBOARD_PORT",
     "WORKED_STATES",
     "ChangeFeed",
     "ExperimentManager",
@@ -113,7 +133,9 @@ __all__ = [
     "export_records",
     "failures_json",
     "find_experiment_dir",
+    "has_event_files",
     "interpreter_note",
+    "logdirs",
     "manager_log_path",
     "new_trial_id",
     "nni_json_text",
@@ -124,8 +146,12 @@ __all__ = [
     "prepare_root",
     "ranked_trials",
     "read_info",
+    "select_trials",
     "summarize_failures",
     "summary_from_json",
+    "tensorboard_argv",
+    "tensorboard_dir",
+    "tensorboard_installed",
     "trial_json",
     "validate_experiment_id",
     "venv_path_env",

@@ -8,9 +8,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import json_decode
+from tunelab.base import DEFAULT_METRIC_KEY as DEFAULT_KEY
+from tunelab.base import json_decode, scalar_of
 from tunelab.trial import Metric, MetricKind
-from tunelab.trial_api._metric import DEFAULT_KEY, scalar_of
 
 _KINDS = {kind.value: kind for kind in MetricKind}
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.assessors import Assessor
+from tunelab.base import DEFAULT_METRIC_KEY as DEFAULT_KEY
 from tunelab.base import (
     ConflictError,
     InvalidInputError,
@@ -31,6 +32,7 @@ from tunelab.base import (
     StorageFullError,
     TunelabError,
     encode_float,
+    final_problem,
     find_non_finite,
 )
 from tunelab.base import encode_optional as _json_float
@@ -48,7 +50,6 @@ from tunelab.runners import Runner, RunningHandle, TrialExit, TrialLaunch, descr
 from tunelab.space import SearchSpace, parse_search_space
 from tunelab.storage import ExperimentStore
 from tunelab.trial import ExperimentStatus, Metric, MetricKind, Trial, TrialSource, TrialState
-from tunelab.trial_api._metric import DEFAULT_KEY, final_problem
 from tunelab.tuners import History, Observation, Tuner
 
 MAX_NOTE_CHARS = 10_000  # a note is a remark, not a document

@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.config import ExperimentConfig
-from tunelab.config._mlflow import DEFAULT_MLFLOW_EXPERIMENT
+from tunelab.config import DEFAULT_MLFLOW_EXPERIMENT, ExperimentConfig
 from tunelab.manager import _mlflow_map as m
 from tunelab.manager._feed import Change
 

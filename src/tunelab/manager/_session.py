@@ -292,7 +292,7 @@ def _compat_env() -> Mapping[str, str]:
 
     env = venv_path_env()  # trials' `python3` is the interpreter running tunelab (its venv, if any)
     try:
-        from tunelab.compat import trial_environment
+        from tunelab.base import trial_environment
     except ImportError:
         return env
     return {**env, **trial_environment()}

@@ -15,8 +15,8 @@ from tunelab.base import env as _env
 from tunelab.manager import _paths
 
 #: NNI's ``nnictl tensorboard start`` default port.
-DEFAULT_PORT = 6006
-INSTALL_HINT = "pip install tensorboard (with torch installed, add -c a file holding torch==<its version>)"
+TENSORBOARD_PORT = 6006
+TENSORBOARD_INSTALL_HINT = "pip install tensorboard (with torch installed, add -c a file holding torch==<its version>)"
 #: A run name in ``--logdir_spec`` ends at ':' and an entry at ','; a path holding either cannot be given.
 _SPEC_CHARS = (",", ":")
 

@@ -1,7 +1,7 @@
 """Multi-objective experiments: the ``objectives`` of a config, and Pareto arithmetic over their values.
 
-Names load on first use: trial processes import :func:`objective_metric_problem` from here to check a final
-result before it leaves them, and must not pay for numpy.
+Names load on first use. :func:`objective_metric_problem` (the check trial processes run on a final result before
+it leaves them) lives in :mod:`tunelab.base`, which the trial side may import; it is re-exported here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from tunelab.objectives._check import objective_metric_problem
+    from tunelab.base import objective_metric_problem
     from tunelab.objectives._front import (
         ParetoPoint,
         best_feasible,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from tunelab.objectives._spec import (
         Constraint,
+        Mode,
         Objective,
         ObjectiveSpec,
         objective_spec_of,
@@ -36,18 +37,19 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "objective_metric_problem": "tunelab.objectives._check",
+    "objective_metric_problem": "tunelab.base",
     "ParetoPoint": "tunelab.objectives._front",
     "best_feasible": "tunelab.objectives._front",
     "pareto_front": "tunelab.objectives._front",
     "pareto_points": "tunelab.objectives._front",
     "pareto_front_of": "tunelab.objectives._front",
     **dict.fromkeys(("crowding_distance", "dominates", "hypervolume", "hypervolume_contributions", "nondominated_ranks", "pareto_mask", "reference_point"), "tunelab.objectives._pareto"),
-    **dict.fromkeys(("Constraint", "Objective", "ObjectiveSpec", "objective_spec_of", "parse_objectives"), "tunelab.objectives._spec"),
+    **dict.fromkeys(("Constraint", "Mode", "Objective", "ObjectiveSpec", "objective_spec_of", "parse_objectives"), "tunelab.objectives._spec"),
 }
 
 __all__ = [
     "Constraint",
+    "Mode",
     "Objective",
     "ObjectiveSpec",
     "ParetoPoint",

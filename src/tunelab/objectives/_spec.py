@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tunelab.base import ConfigError, did_you_mean
-from tunelab.objectives._check import objective_metric_problem
+from tunelab.base import ConfigError, did_you_mean, objective_metric_problem
 
 Mode = Literal["maximize", "minimize"]
 Operator = Literal["<=", ">="]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.base import ConflictError
-from tunelab.manager._feed import ChangeFeed
+from tunelab.manager import ChangeFeed
 from tunelab.storage import ExperimentStore, SqliteStore
 
 if TYPE_CHECKING:

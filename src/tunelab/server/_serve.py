@@ -10,8 +10,7 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
-from tunelab.base import InvalidInputError
-from tunelab.base._ports import check_port
+from tunelab.base import InvalidInputError, check_port
 
 
 class PortInUseError(InvalidInputError):

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import SearchSpaceError, did_you_mean, is_nonfinite_marker
-from tunelab.base._userfile import decode_text, yaml_load
+from tunelab.base import SearchSpaceError, decode_text, did_you_mean, is_nonfinite_marker, yaml_load
 from tunelab.space._params import Choice, Numeric, Parameter, RandInt
 from tunelab.space._space import SearchSpace
 

@@ -10,9 +10,10 @@ from tunelab.trial_api._api import (
     report_final_result,
     report_intermediate_result,
 )
-from tunelab.trial_api._stop import should_stop
+from tunelab.trial_api._stop import claim_sigterm, should_stop
 
 __all__ = [
+    "claim_sigterm",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",

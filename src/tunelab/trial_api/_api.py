@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import time
 
+from tunelab.base import DEFAULT_METRIC_KEY as DEFAULT_KEY
+from tunelab.base import MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
 from tunelab.base import env as _env
 from tunelab.trial_api import _json_lite
-from tunelab.trial_api._metric import DEFAULT_KEY, MAX_METRIC_BYTES, final_problem, jsonable_metric, scalar_of
 
 # Trial processes start often, so this module avoids importing json, typing, logging, socket and warnings
 # at import time (about 20 ms together); each is loaded only on the path that needs it.
@@ -88,7 +89,7 @@ class _TrialSession:
     def report(self, kind: str, metric: Any) -> None:
         names = self.objectives()
         if kind == "FINAL" and names:
-            from tunelab.objectives import objective_metric_problem
+            from tunelab.base import objective_metric_problem
 
             problem = objective_metric_problem(metric, names)
             if problem is not None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tunelab.base import ConfigError, NoMoreTrialsError
-from tunelab.space import SearchSpace, params_key
-from tunelab.space._params import Choice
+from tunelab.space import Choice, SearchSpace, params_key
 from tunelab.tuners._base import History, Tuner
 
 

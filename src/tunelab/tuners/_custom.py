@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tunelab.base import InvalidInputError, NoMoreTrialsError
+from tunelab.base import InvalidInputError, NoMoreTrialsError, instantiate, load_class
 from tunelab.space import SearchSpace, params_key, parse_search_space
 from tunelab.trial import TrialState
 from tunelab.tuners._base import History, Observation, Tuner
-from tunelab.tuners._loader import instantiate, load_class
 
 
 class NniTunerAdapter(Tuner):

@@ -17,9 +17,15 @@ from typing import Any
 import numpy as np
 
 from tunelab.base import ConfigError
-from tunelab.objectives import Objective, ObjectiveSpec, parse_objectives
-from tunelab.objectives._pareto import hypervolume, hypervolume_contributions, nondominated_ranks
-from tunelab.objectives._spec import Mode
+from tunelab.objectives import (
+    Mode,
+    Objective,
+    ObjectiveSpec,
+    hypervolume,
+    hypervolume_contributions,
+    nondominated_ranks,
+    parse_objectives,
+)
 from tunelab.space import SearchSpace
 from tunelab.tuners._base import Observation
 from tunelab.tuners._tpe import TpeTuner

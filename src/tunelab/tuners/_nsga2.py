@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tunelab.objectives import ObjectiveSpec
-from tunelab.objectives._pareto import crowding_distance, nondominated_ranks
+from tunelab.objectives import ObjectiveSpec, crowding_distance, nondominated_ranks
 from tunelab.space import SearchSpace
 from tunelab.tuners._args import check_int, check_number
 from tunelab.tuners._base import History, Observation, Tuner

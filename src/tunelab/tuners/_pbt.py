@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tunelab.space import SearchSpace
-from tunelab.space._params import Numeric
+from tunelab.space import Numeric, SearchSpace
 from tunelab.tuners._args import check_int, check_number
 from tunelab.tuners._base import History, Observation, Tuner
 

@@ -141,8 +141,8 @@ def test_shim_import_is_light(tmp_path: Path, name: str) -> None:
     result = _run(code, tmp_path, _trial_env(tmp_path))
     assert result.returncode == 0, result.stderr
     loaded = eval(result.stdout.strip())
-    # trial_api, the JSON codec and the environment-variable names of tunelab.base (stdlib-only), nothing else
-    light = ("tunelab.trial_api", "tunelab.base._json", "tunelab.base.env")
+    # trial_api and, of tunelab.base (stdlib-only), the JSON codec, the metric rule and the env names; nothing else
+    light = ("tunelab.trial_api", "tunelab.base._json", "tunelab.base._metric", "tunelab.base.env")
     assert not [m for m in loaded if not m.startswith(light) and m != "tunelab.base"], loaded
 
 

@@ -22,6 +22,7 @@ from tunelab.config import (
 def test_exported_names_are_pinned() -> None:
     assert len(set(tunelab.config.__all__)) == len(tunelab.config.__all__)
     assert set(tunelab.config.__all__) == {
+        "DEFAULT_MLFLOW_EXPERIMENT",
         "LOG_LEVELS",
         "MAX_TRIAL_CONCURRENCY",
         "AlgorithmConfig",

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tunelab.base import env as _env
+from tunelab.base import scalar_of
 from tunelab.trial_api import _api
-from tunelab.trial_api._metric import scalar_of
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from tunelab.base import InvalidInputError, NotFoundError
-from tunelab.manager import validate_experiment_id
-from tunelab.manager._log_file import manager_log_path
+from tunelab.manager import manager_log_path, validate_experiment_id
 from tunelab.server._context import AppContext
 from tunelab.server._deps import get_context
 

@@ -86,7 +86,7 @@ def get_trial(trial_id: str, context: AppContext = Depends(get_context)) -> dict
 def _tensorboard(context: AppContext, trial_id: str, sequence: int) -> dict[str, str] | None:
     """How to open the trial's TensorBoard files, or None when it wrote none (the UI shows the command:
     TensorBoard is a separate server, started on the user's machine)."""
-    from tunelab.manager._tensorboard import has_event_files, tensorboard_dir
+    from tunelab.manager import has_event_files, tensorboard_dir
 
     if not has_event_files(tensorboard_dir(context.experiment_dir, trial_id)):
         return None

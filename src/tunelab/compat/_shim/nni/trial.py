@@ -45,7 +45,7 @@ def dump(obj: Any, **kwargs: Any) -> str:
     """JSON text of ``obj`` (numpy scalars become numbers), standing in for NNI's json_tricks ``dump``."""
     import json
 
-    from tunelab.trial_api._metric import jsonable_metric
+    from tunelab.base import jsonable_metric
 
     return json.dumps(jsonable_metric(obj), **kwargs)
 

@@ -1,4 +1,9 @@
-"""What the manager adds to a trial's environment so that code written for NNI runs unchanged."""
+"""What the manager adds to a trial's environment so that code written for NNI runs unchanged.
+
+It lives in ``base`` (not beside the shim in ``tunelab.compat``) because the lowest layers need it: the
+manager builds every trial's environment with it, and loading a user's tuner or assessor class puts the
+shim on ``sys.path``. It only names a directory; nothing here imports the shim.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 #: The directory holding the ``nni`` shim package and the ``tunelab_nni_bridge`` channel plug-in.
-SHIM_DIR = Path(__file__).resolve().parent / "_shim"
+SHIM_DIR = Path(__file__).resolve().parent.parent / "compat" / "_shim"
 CHANNEL_URL = "import://tunelab_nni_bridge.TunelabTrialCommandChannel"
 
 

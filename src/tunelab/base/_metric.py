@@ -1,7 +1,8 @@
 """The metric rule, shared by trial processes and the manager.
 
-It lives with the trial API because trial processes must check metrics without loading anything but
-the standard library (``math``); the manager imports it from here.
+It lives in ``base`` because both sides need it (the trial API, the ``nni`` shim, the manager, NNI
+import) and trial processes must check metrics without loading anything but the standard library
+(``math``) and the JSON codec next to it.
 """
 
 from __future__ import annotations

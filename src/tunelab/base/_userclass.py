@@ -38,7 +38,7 @@ def load_class(field: str, class_name: str, code_directory: str | Path | None) -
         raise ConfigError(f"{field}.codeDirectory: {str(directory)!r} is not a directory")
     added = [str(directory)]
     if not _nni_importable():
-        from tunelab.compat import SHIM_DIR
+        from tunelab.base._nni_shim import SHIM_DIR
 
         added.append(str(SHIM_DIR))
     saved = list(sys.path)

@@ -7,7 +7,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/mypy
-# The layers of docs/architecture.md and no private imports across packages (contracts in pyproject.toml).
+# The layers of docs/architecture.md, no private imports across packages, a light trial side (pyproject.toml).
 .venv/bin/lint-imports
 # The documentation site, warnings as errors (generated reference pages included).
 NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true .venv/bin/python -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"

@@ -3,17 +3,20 @@
 Convention (documented in docs/contributing-docs.md): fenced ``bash`` and ``python`` blocks run, in page
 order, in one fresh temporary directory per page, with this venv's ``tunelab`` and ``python3`` first on
 PATH and ``TUNELAB_HOME`` pointing into that directory. A block preceded by ``<!-- skip: reason -->`` (a
-GPU, a cluster, a server that runs until interrupted) is not run; the reason is mandatory. Other fence
-languages (yaml, text, ...) are shown only.
+GPU, a cluster, a server that runs until interrupted) is not run; the reason is mandatory. A block preceded
+by ``<!-- needs: xgboost, sklearn -->`` runs where those modules import (CI installs every optional
+framework) and is reported as not run elsewhere. Other fence languages (yaml, text, ...) are shown only.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ PAGES = sorted([DOCS / "tutorial" / "index.md", *(DOCS / "how-to").glob("*.md")]
 RUNNABLE = {"bash", "python"}
 FENCE = re.compile(r"^```(\w*)\s*$")
 SKIP = re.compile(r"^<!--\s*skip:\s*(\S.*?)\s*-->\s*$")
+NEEDS = re.compile(r"^<!--\s*needs:\s*([\w.]+(?:\s*,\s*[\w.]+)*)\s*-->\s*$")
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Block:
     code: str
     line: int
     skip_reason: str | None
+    needs: list[str] = field(default_factory=list)
 
 
 def extract_blocks(text: str) -> list[Block]:
@@ -45,6 +50,7 @@ def extract_blocks(text: str) -> list[Block]:
             if previous.lstrip().startswith("<!-- skip") and not SKIP.match(previous.strip()):
                 raise ValueError(f"line {i}: a skip marker needs a reason: <!-- skip: why -->")
             skip = SKIP.match(previous.strip())
+            needs = NEEDS.match(previous.strip())
             start = i
             i += 1
             body: list[str] = []
@@ -52,7 +58,8 @@ def extract_blocks(text: str) -> list[Block]:
                 body.append(lines[i])
                 i += 1
             blocks.append(Block(match.group(1), "\n".join(body) + "\n", start + 1,
-                                skip.group(1) if skip else None))
+                                skip.group(1) if skip else None,
+                                [m.strip() for m in needs.group(1).split(",")] if needs else []))
         i += 1
     return blocks
 
@@ -64,6 +71,11 @@ def run_page(page: Path, workdir: Path) -> None:
     env["TUNELAB_HOME"] = str(workdir / "experiments")
     for block in extract_blocks(page.read_text(encoding="utf-8")):
         if block.language not in RUNNABLE or block.skip_reason is not None:
+            continue
+        missing = [name for name in block.needs if importlib.util.find_spec(name) is None]
+        if missing:
+            warnings.warn(f"{page.name} block at line {block.line} not run: needs {', '.join(missing)}",
+                          stacklevel=2)
             continue
         if block.language == "bash":
             argv = ["bash", "-euo", "pipefail", "-c", block.code]
@@ -97,3 +109,13 @@ def test_skipped_blocks_are_not_run_and_need_a_reason(tmp_path: Path) -> None:
     assert extract_blocks(page.read_text())[0].skip_reason == "needs a GPU"
     with pytest.raises(ValueError, match="needs a reason"):
         extract_blocks("<!-- skip -->\n```bash\nexit 1\n```\n")
+
+
+def test_a_block_needing_a_missing_module_is_not_run(tmp_path: Path) -> None:
+    page = tmp_path / "needs.md"
+    page.write_text("<!-- needs: json, no_such_module_here -->\n```bash\nexit 1\n```\n\n"
+                    "<!-- needs: json -->\n```bash\nexit 3\n```\n", encoding="utf-8")
+    assert extract_blocks(page.read_text())[0].needs == ["json", "no_such_module_here"]
+    with pytest.warns(UserWarning, match="not run: needs no_such_module_here"), \
+            pytest.raises(AssertionError, match=r"line 7 \(bash\) exited 3"):  # the block whose modules are there runs
+        run_page(page, tmp_path)

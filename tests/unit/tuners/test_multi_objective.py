@@ -150,3 +150,14 @@ def test_ask_tell_with_objectives_counts_a_dict_missing_an_objective_as_failed()
     states = [o.state for o in driver.history.finished]
     assert states == [TrialState.SUCCEEDED, TrialState.FAILED]
     assert driver.pareto_front() == [(first.parameters, {"f1": 0.2, "f2": 0.5})]
+
+
+def test_motpe_models_each_dimension_alone_for_several_objectives_unless_told() -> None:
+    space = create_tuner_from_config("TPE", SPACE, {"seed": 0}).space
+    assert not MotpeTuner(space, objectives=TWO, seed=0).args.multivariate
+    told = MotpeTuner(space, objectives=TWO, seed=0, tpe_args={"multivariate": True, "n_startup_jobs": 4})
+    assert told.args.multivariate
+    assert told.args.n_startup_jobs == 4
+    # One objective (with or without a constraint) keeps TPE's multivariate default.
+    assert MotpeTuner(space, objectives=["f1:minimize"], seed=0).args.multivariate
+    assert MotpeTuner(space, objectives=["f1:minimize", "f2 <= 3"], seed=0).args.multivariate

@@ -22,11 +22,11 @@ Curve = Callable[..., np.ndarray]
 
 
 def _pow3(x: np.ndarray, c: float, a: float, alpha: float) -> np.ndarray:
-    return c - a * np.power(x, -alpha)
+    return np.asarray(c - a * np.power(x, -alpha))
 
 
 def _log_linear(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    return a + b * np.log(x)
+    return np.asarray(a + b * np.log(x))
 
 
 def _exp3(x: np.ndarray, c: float, a: float, b: float) -> np.ndarray:

@@ -23,10 +23,9 @@ from tunelab.cli._common import (
     handle_errors,
     print_json,
     resolve_experiment_id,
-    safe,
     trial_app,
 )
-from tunelab.client import LiveBackend, connect, for_terminal
+from tunelab.client import LiveBackend, connect, for_terminal, safe
 from tunelab.manager import experiments_root, find_experiment_dir, nni_json_text, read_info
 from tunelab.trial import ExperimentStatus, TrialState
 

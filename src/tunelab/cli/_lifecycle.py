@@ -12,8 +12,8 @@ import typer
 
 from tunelab.base import TunelabError, check_port
 from tunelab.base import env as _env
-from tunelab.cli._common import app, console, err_console, handle_errors, port_option, safe
-from tunelab.client import report_error, report_ready, spawn_manager, start_detached
+from tunelab.cli._common import app, console, err_console, handle_errors, port_option
+from tunelab.client import report_error, report_ready, safe, spawn_manager, start_detached
 from tunelab.manager import ManagerInfo, Mode, experiments_root
 from tunelab.trial import ExperimentStatus
 

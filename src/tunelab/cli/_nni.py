@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from tunelab.base import ConflictError
-from tunelab.cli._common import app, console, err_console, handle_errors, resolve_experiment_id, safe
+from tunelab.cli._common import app, console, err_console, handle_errors, resolve_experiment_id
+from tunelab.client import safe
 from tunelab.trial import Trial
 
 

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from tunelab.base import NotFoundError
-from tunelab.cli._common import app, console, handle_errors, port_option, resolve_experiment_id, safe
-from tunelab.client import connect
+from tunelab.cli._common import app, console, handle_errors, port_option, resolve_experiment_id
+from tunelab.client import connect, safe
 from tunelab.manager import (
     TENSORBOARD_INSTALL_HINT,
     TENSORBOARD_PORT,

@@ -96,7 +96,7 @@ def read_nni_experiment(directory: str | Path) -> NniExperiment:
 
 
 def _latest_profile(conn: sqlite3.Connection, db_path: Path) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM ExperimentProfile ORDER BY revision DESC LIMIT 1").fetchone()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM ExperimentProfile ORDER BY revision DESC LIMIT 1").fetchone()
     if row is None:
         raise InvalidInputError(f"{db_path}: ExperimentProfile is empty; the experiment never started")
     return row

@@ -25,7 +25,7 @@ INSTALL_HINT = "pip install 'tunelab[mlflow]' (or pip install mlflow)"
 
 
 def _name(value: Any) -> str:
-    return bounded_text(256)(nonempty_text(value))
+    return str(bounded_text(256)(nonempty_text(value)))
 
 
 def mlflow_installed() -> bool:

@@ -129,7 +129,7 @@ def _resolve(target: str | Callable[..., Any], what: str) -> Callable[..., Any]:
         return target
     module, _, attribute = target.partition(":")
     try:
-        resolved = getattr(importlib.import_module(module), attribute)
+        resolved: Callable[..., Any] = getattr(importlib.import_module(module), attribute)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"{what}: cannot load {target!r}: {exc}") from None
     if not callable(resolved):

@@ -154,7 +154,7 @@ class TunelabSearchCV(BaseSearchCV):
             sink.close()
 
     def _batch_size(self) -> int:
-        return max(1, math.ceil(effective_n_jobs(self.n_jobs) / max(1, int(self.n_splits_))))
+        return int(max(1, math.ceil(effective_n_jobs(self.n_jobs) / max(1, int(self.n_splits_)))))
 
     def _check_space(self) -> SearchSpace:
         if not self.space:

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
         export_records,
         failures_json,
         nni_json_text,
-        objective_spec_of,
         optimize_mode_of,
         pareto_json,
         ranked_trials,
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
         tensorboard_installed,
     )
     from tunelab.manager._wire import trial_json
+    from tunelab.objectives import objective_spec_of
 
 _LAZY = {
     "TENSORBOARD_INSTALL_HINT": "tunelab.manager._tensorboard",
@@ -85,7 +85,7 @@ _LAZY = {
     "manager_log_path": "tunelab.manager._log_file",
     "new_trial_id": "tunelab.manager._paths",
     "nni_json_text": "tunelab.manager._queries",
-    "objective_spec_of": "tunelab.manager._queries",
+    "objective_spec_of": "tunelab.objectives",
     "open_session": "tunelab.manager._session",
     "optimize_mode_of": "tunelab.manager._queries",
     "pareto_json": "tunelab.manager._queries",

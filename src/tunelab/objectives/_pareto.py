@@ -33,7 +33,7 @@ def pareto_mask(losses: np.ndarray) -> np.ndarray:
         # All pairs at once: for the sizes a tuner sees on every ask this beats the Python loop below.
         no_worse = np.all(losses[:, None, :] <= losses[None, :, :], axis=2)
         better = np.any(losses[:, None, :] < losses[None, :, :], axis=2)
-        return ~np.any(no_worse & better, axis=0)
+        return np.asarray(~np.any(no_worse & better, axis=0))
     order = np.lexsort(losses.T[::-1])
     front: list[int] = []
     for index in order:
@@ -166,4 +166,4 @@ def reference_point(losses: np.ndarray, margin: float = 0.1) -> np.ndarray:
     worst, best = points.max(axis=0), points.min(axis=0)
     span = worst - best
     pad = np.where(span > 0, span, np.where(worst != 0, np.abs(worst), 1.0)) * margin
-    return worst + pad
+    return np.asarray(worst + pad)

@@ -59,7 +59,7 @@ class _Attempt:
     key: str
     trial_dir: Path
     command: str
-    future: Future
+    future: Future[Any]
     result: asyncio.Task[Any]
     started: asyncio.Future[Mapping[str, Any]]
     lost: asyncio.Future[str]
@@ -540,7 +540,7 @@ def share_gpus(worker_spec: dict[Any, Any], devices: list[str]) -> None:
         worker_spec[name] = {**spec, "options": options}
 
 
-async def _result_of(future: Future) -> Any:
+async def _result_of(future: Future[Any]) -> Any:
     return await future
 
 

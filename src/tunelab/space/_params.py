@@ -220,7 +220,7 @@ def _on_grid(x: float, q: float) -> bool:
     ratio = x / q
     if not math.isfinite(ratio):
         return True  # see _round_to_q
-    return abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5
+    return bool(abs(ratio - round(ratio)) <= 1e-6 * max(1.0, abs(ratio)) ** 0.5)
 
 
 Parameter = Choice | RandInt | Numeric

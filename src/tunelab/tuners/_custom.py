@@ -108,5 +108,6 @@ def load_custom_tuner(
     cls = load_class("tuner", class_name, code_directory)
     args = dict(class_args or {})
     if issubclass(cls, Tuner):
-        return instantiate("tuner", cls, {"seed": seed, **args, "space": parsed})
+        tuner: Tuner = instantiate("tuner", cls, {"seed": seed, **args, "space": parsed})
+        return tuner
     return NniTunerAdapter(instantiate("tuner", cls, args), parsed, seed=seed)

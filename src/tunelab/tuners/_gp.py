@@ -207,8 +207,8 @@ class GpTuner(Tuner):
             return -(mu - self.kappa * sd)
         z = (best - self.xi - mu) / sd
         if self.utility == "poi":
-            return log_ndtr(z)
-        return np.log(sd) + _log_h(z)  # log EI: stable far from the incumbent
+            return np.asarray(log_ndtr(z))
+        return np.asarray(np.log(sd) + _log_h(z))  # log EI: stable far from the incumbent
 
     def _refine(self, feats: np.ndarray, scores: np.ndarray, best: float) -> np.ndarray:
         """Local search from the best ``selection_num_starting_points`` candidates: rounds of Gaussian
@@ -229,7 +229,7 @@ class GpTuner(Tuner):
                 chosen = trial.reshape(len(points), per, -1)[np.arange(len(points)), pick]
                 points[better] = chosen[better]
                 values[better] = trial_scores[np.arange(len(points)), pick][better]
-        return points[int(np.argmax(values))]
+        return np.asarray(points[int(np.argmax(values))])
 
 
 def _log_h(z: np.ndarray) -> np.ndarray:

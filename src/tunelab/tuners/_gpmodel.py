@@ -43,7 +43,7 @@ def _dkernel_factor(r: np.ndarray, nu: float) -> np.ndarray:
 def _scaled_dist(a: np.ndarray, b: np.ndarray, inv_ls: np.ndarray) -> np.ndarray:
     a2, b2 = a * inv_ls, b * inv_ls
     sq = (a2 * a2).sum(1)[:, None] + (b2 * b2).sum(1)[None, :] - 2.0 * a2 @ b2.T
-    return np.sqrt(np.maximum(sq, 0.0))
+    return np.asarray(np.sqrt(np.maximum(sq, 0.0)))
 
 
 @dataclass

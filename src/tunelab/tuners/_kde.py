@@ -32,7 +32,7 @@ def neighbour_bandwidths(centres: np.ndarray, prior_sigma: float, floor: float) 
     widths = np.maximum(np.vstack([gaps[:1], gaps]), np.vstack([gaps, gaps[-1:]]))
     out = np.empty_like(widths)
     np.put_along_axis(out, order, widths, axis=0)
-    return np.clip(out, floor, prior_sigma)
+    return np.asarray(np.clip(out, floor, prior_sigma))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,4 +154,4 @@ class JointParzen:
         # After the shift every exponent is <= 0, so float32 (twice the SIMD width) loses nothing that
         # matters for ranking candidates.
         total = np.exp(terms.astype(np.float32)).sum(axis=1, dtype=np.float64)
-        return np.log(total) + top
+        return np.asarray(np.log(total) + top)

@@ -147,10 +147,10 @@ class MotpeTuner(TpeTuner):
         if not np.isfinite(top) or top <= 0:
             return None
         weights = np.maximum(contributions, _MIN_WEIGHT * top)
-        return weights / weights.mean()
+        return np.asarray(weights / weights.mean())
 
 
 def _rescaled(objective: np.ndarray) -> np.ndarray:
     low, high = objective.min(axis=0), objective.max(axis=0)
     span = np.where(high > low, high - low, 1.0)
-    return (objective - low) / span
+    return np.asarray((objective - low) / span)

@@ -88,7 +88,7 @@ class NumericParzen:
             return rng.normal(mu, sigma)
         # Inverse-CDF sampling inside [0, 1]: no rejection loop, same number of draws every time.
         u = self.low_cdf[component] + rng.random(size) * self.mass[component]
-        return np.clip(mu + sigma * ndtri(np.clip(u, 1e-300, 1 - 2**-53)), 0.0, 1.0)
+        return np.asarray(np.clip(mu + sigma * ndtri(np.clip(u, 1e-300, 1 - 2**-53)), 0.0, 1.0))
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         # Density space with one matrix-vector product is several times faster than a log-sum-exp; it
@@ -105,13 +105,13 @@ class NumericParzen:
         far = ~(density > 0)
         if far.any():
             out[far] = self._log_pdf_exact(x[far])
-        return out
+        return np.asarray(out)
 
     def _log_pdf_exact(self, x: np.ndarray) -> np.ndarray:
         z = (x[:, None] - self.mus) * self.inv_sigmas
         terms = self.log_weights - np.log(self.sigmas * self.mass) - _LOG_SQRT_2PI - 0.5 * z * z
         top = terms.max(axis=1)
-        return top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+        return np.asarray(top + np.log(np.exp(terms - top[:, None]).sum(axis=1)))
 
 
 def _bandwidths(mus: np.ndarray, prior_sigma: float) -> np.ndarray:
@@ -122,7 +122,7 @@ def _bandwidths(mus: np.ndarray, prior_sigma: float) -> np.ndarray:
     left = np.concatenate([[gaps[0]], gaps])
     right = np.concatenate([gaps, [gaps[-1]]])
     floor = prior_sigma / min(100.0, n + 1.0)
-    return np.clip(np.maximum(left, right), floor, prior_sigma)
+    return np.asarray(np.clip(np.maximum(left, right), floor, prior_sigma))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ class CategoricalParzen:
         else:
             p = ((index[:, None] == self.options[None, :]) @ self.weights + self.prior_weight) / self.total
         with np.errstate(divide="ignore"):
-            return np.log(p)
+            return np.asarray(np.log(p))
 
 
 Parzen = NumericParzen | CategoricalParzen

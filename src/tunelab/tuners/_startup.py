@@ -41,7 +41,7 @@ class WarmupSequence:
                 u[dim.index] = min(math.floor(u[dim.index] * size), size - 1)
             elif dim.normal:
                 u[dim.index] = min(max(u[dim.index], 1e-6), 1 - 1e-6)
-        return u
+        return np.asarray(u)
 
 
 def random_vectors(space: SearchSpace, rng: np.random.Generator, count: int) -> np.ndarray:

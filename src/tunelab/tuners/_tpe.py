@@ -273,10 +273,10 @@ class TpeTuner(Tuner):
         """The loss row a running trial pretends to have (column-wise, so a loss vector lies too)."""
         kind = self.args.constant_liar_type
         if kind == "best":
-            return losses.min(axis=0)
+            return np.asarray(losses.min(axis=0))
         if kind == "worst":
-            return losses.max(axis=0)
-        return losses.mean(axis=0)
+            return np.asarray(losses.max(axis=0))
+        return np.asarray(losses.mean(axis=0))
 
     def _n_good(self, n: int) -> int:
         cap = self.args.linear_forgetting

@@ -145,7 +145,8 @@ def extract_scalar_reward(value: Any, scalar_key: str = "default") -> float:
     if isinstance(value, (float, int)):
         return value
     if isinstance(value, dict) and scalar_key in value and isinstance(value[scalar_key], (float, int)):
-        return value[scalar_key]
+        scalar: float = value[scalar_key]
+        return scalar
     raise RuntimeError("Incorrect final result: the final result should be float/int, "
                        f'or a dict which has a key named "{scalar_key}" whose value is float/int.')
 

@@ -13,6 +13,7 @@ on first use only (a test pins that importing tunelab pulls in neither numpy nor
 
 from __future__ import annotations
 
+from tunelab.base import lazy_attributes
 from tunelab.trial_api import (
     get_current_parameter,
     get_experiment_id,
@@ -40,21 +41,11 @@ _LAZY = {
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs trials ~10 ms
 if TYPE_CHECKING:
-    from typing import Any
-
     from tunelab.config import AlgorithmConfig, CustomAlgorithmConfig, ExperimentConfig, LocalConfig
     from tunelab.experiment import Experiment
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'tunelab' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

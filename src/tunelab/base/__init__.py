@@ -8,10 +8,10 @@ Names load on first use: trial processes import the JSON codec from here and mus
 
 from __future__ import annotations
 
+from tunelab.base._lazy import lazy_attributes
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs trials ~10 ms
 if TYPE_CHECKING:
-    from typing import Any
-
     from tunelab.base._errors import (
         ERROR_TABLE,
         ConfigError,
@@ -73,15 +73,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'tunelab.base' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(target[0]), target[1])
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
@@ -115,6 +107,7 @@ __all__ = [
     "json_encode",
     "json_loads",
     "jsonable_metric",
+    "lazy_attributes",
     "load_class",
     "objective_metric_problem",
     "scalar_of",

@@ -14,8 +14,9 @@ Names load on first use: a read command (``tunelab best``) must not pay for the 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tunelab.base import lazy_attributes
 
 if TYPE_CHECKING:
     from tunelab.client._backend import Backend, LiveBackend, OfflineBackend, connect, storage_of
@@ -44,13 +45,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tunelab.client' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,8 +6,9 @@ shapes) and should not pay for importing the tuners and the runners.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tunelab.base import lazy_attributes
 
 if TYPE_CHECKING:
     from tunelab.manager._capacity import concurrency_warning
@@ -101,13 +102,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tunelab.manager' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,10 +6,10 @@ it leaves them) lives in :mod:`tunelab.base`, which the trial side may import; i
 
 from __future__ import annotations
 
+from tunelab.base import lazy_attributes
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from tunelab.base import objective_metric_problem
     from tunelab.objectives._front import (
         ParetoPoint,
@@ -70,12 +70,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tunelab.objectives' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -15,12 +15,10 @@ from tunelab.manager._failures import summarize_failures
 from tunelab.objectives import (
     ObjectiveSpec,
     ParetoPoint,
-    best_feasible,
-    objective_spec_of,
     pareto_front_of,
     pareto_points,
 )
-from tunelab.storage import ExperimentStore, optimize_mode
+from tunelab.storage import ExperimentStore, best_of, optimize_mode
 from tunelab.trial import MetricKind, Trial, TrialState
 
 
@@ -58,17 +56,9 @@ def _front_json(point: ParetoPoint) -> dict[str, Any]:
 
 def best_trial(store: ExperimentStore, mode: str | None = None, *,
                config: Mapping[str, Any] | None = None) -> Trial | None:
-    """The trial with the best finite final value (ties: the earlier trial), from the store's index.
-
-    When the experiment's objectives carry constraints, the best primary objective among the trials that
-    meet them (None while none does; this reads every trial, as the Pareto front does): an infeasible
-    trial is never shown as the best. ``config``: the experiment's, when the caller holds a newer one.
-    """
-    config = store.get_experiment().config if config is None else config
-    spec = objective_spec_of(config)
-    if spec is not None and spec.constrained:
-        return best_feasible(store.list_trials(), spec)
-    return store.best_trial(maximize=(mode or optimize_mode_of(config)) == "maximize")
+    """The best trial shown to users (:func:`tunelab.storage.best_of`: feasible first under constraints);
+    ``config``: the experiment's, when the caller holds a newer one than the stored."""
+    return best_of(store, store.get_experiment().config if config is None else config, mode)
 
 
 def best_json(trial: Trial | None) -> dict[str, Any] | None:

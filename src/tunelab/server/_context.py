@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tunelab.base import ConflictError
 from tunelab.manager import ChangeFeed
@@ -70,6 +70,13 @@ class AppContext:
                 if self._reader is None:
                     self._reader = self._open_reader()
         return self._reader
+
+    def config(self) -> dict[str, Any]:
+        """The experiment's config as the API reports it: the live manager's (``update`` changes included),
+        else the stored one."""
+        if self.manager is not None:
+            return dict(self.manager.config.to_dict())
+        return dict(self.reader.get_experiment().config)
 
     def _open_reader(self) -> ExperimentStore:
         if isinstance(self.store, SqliteStore) and not self.store.readonly and self.manager is not None:

@@ -14,7 +14,7 @@ from tunelab.storage._postgres import PostgresStore
 from tunelab.storage._protocol import SCHEMA_VERSION, Event, ExperimentRecord, ExperimentStore
 from tunelab.storage._query import NUMERIC_FIELDS, SORT_FIELDS, Condition, Op, TrialPage, TrialQuery
 from tunelab.storage._query_py import matches
-from tunelab.storage._scan import ExperimentListing, optimize_mode, scan_experiments
+from tunelab.storage._scan import ExperimentListing, best_of, optimize_mode, scan_experiments
 from tunelab.storage._sqlite import DB_FILENAME, SqliteStore, check_integrity
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "SqliteStore",
     "TrialPage",
     "TrialQuery",
+    "best_of",
     "check_integrity",
     "matches",
     "open_store",

@@ -55,14 +55,17 @@ def scan_experiments(root: Path) -> list[ExperimentListing]:
     )
 
 
-def _best(store: ExperimentStore, config: Mapping[str, Any]) -> Trial | None:
-    """The best trial, feasible first when the objectives carry constraints (as ``tunelab best`` says)."""
+def best_of(store: ExperimentStore, config: Mapping[str, Any], mode: str | None = None) -> Trial | None:
+    """The best trial shown to users (``best``, ``show``, ``list``, the overview): the best finite final
+    value from the store's index (``mode`` defaults to the config's), or, when the objectives carry
+    constraints, the best primary objective among the trials meeting them (None while none does; that reads
+    every trial, as the Pareto front does): an infeasible trial is never shown as the best."""
     from tunelab.objectives import best_feasible, objective_spec_of
 
     spec = objective_spec_of(config)
     if spec is not None and spec.constrained:
         return best_feasible(store.list_trials(), spec)
-    return store.best_trial(maximize=optimize_mode(config) != "minimize")
+    return store.best_trial(maximize=(mode or optimize_mode(config)) == "maximize")
 
 
 def _read_one(directory: Path) -> ExperimentListing:
@@ -72,7 +75,7 @@ def _read_one(directory: Path) -> ExperimentListing:
         store = open_store(url or directory / DB_FILENAME, experiment_id, readonly=True)
         with contextlib.closing(store):
             record = store.get_experiment()
-            best = _best(store, record.config)
+            best = best_of(store, record.config)
             return ExperimentListing(
                 directory=directory,
                 experiment_id=experiment_id,

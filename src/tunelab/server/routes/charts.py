@@ -45,14 +45,8 @@ def _computed(request: Request, context: AppContext, name: tuple[object, ...],
     return result
 
 
-def _config(context: AppContext) -> dict[str, Any]:
-    if context.manager is not None:
-        return context.manager.config.to_dict()
-    return dict(context.reader.get_experiment().config)
-
-
 def _mode(context: AppContext) -> str:
-    return optimize_mode_of(_config(context))
+    return optimize_mode_of(context.config())
 
 
 @router.get("/charts/history")
@@ -60,8 +54,8 @@ def history(request: Request, max_points: int = Query(2000, ge=10, le=100_000), 
             context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Final value per trial with the best-so-far step line (downsampled to ``max_points``); with
     constrained objectives only the trials meeting them set the best."""
-    mode = _mode(context)
-    spec = objective_spec_of(_config(context))
+    config = context.config()
+    mode, spec = optimize_mode_of(config), objective_spec_of(config)
     may_lead = (lambda t: spec.feasible(t.final_data or {})) if spec is not None and spec.constrained else None
     return _computed(request, context, ("history", mode, max_points),
                      lambda trials: analysis.optimization_history(trials, mode, max_points=max_points,

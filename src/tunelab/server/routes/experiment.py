@@ -163,7 +163,7 @@ async def stop_experiment(context: AppContext = Depends(get_context)) -> dict[st
 @router.get("/best")
 def get_best(context: AppContext = Depends(get_context)) -> dict[str, Any] | None:
     """NNI's best trial; for several objectives the Pareto set (as ``GET /pareto``), None before any result."""
-    config = context.manager.config.to_dict() if context.manager is not None else context.reader.get_experiment().config
+    config = context.config()
     spec = objective_spec_of(config)
     if spec is not None and spec.multi:
         front = pareto_json(context.reader.list_trials(), spec)
@@ -179,7 +179,7 @@ def get_pareto(
     """The Pareto front over the experiment's objectives (feasible trials first), best primary first.
 
     404 for a single-objective experiment, which has a best trial (``GET /best``) instead."""
-    config = context.manager.config.to_dict() if context.manager is not None else context.reader.get_experiment().config
+    config = context.config()
     spec = objective_spec_of(config)
     if spec is None or not spec.multi:
         raise NotFoundError("this experiment has one objective: GET /api/v1/best gives its best trial")

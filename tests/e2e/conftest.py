@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,25 +99,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextmanager
+def created_experiment(config: Path, home: Path, experiment_id: str) -> Iterator[LiveExperiment]:
+    """``tunelab create`` of ``config`` (TUNELAB_HOME ``home``) on a free port, stopped however the block ends."""
+    env = {**os.environ, "TUNELAB_HOME": str(home)}
+    port = _free_port()
+    created = subprocess.run([TUNELAB, "create", "-c", str(config), "--port", str(port), "--id", experiment_id],
+                             check=False, env=env, capture_output=True, text=True, timeout=120)
+    if created.returncode != 0:
+        subprocess.run([TUNELAB, "stop", experiment_id], env=env, capture_output=True, timeout=60, check=False)
+        pytest.fail(f"tunelab create failed ({created.returncode}): {created.stdout}{created.stderr}")
+    url = f"http://127.0.0.1:{port}/"
+    client = httpx.Client(base_url=f"{url}api/v1", timeout=10)
+    try:
+        yield LiveExperiment(url=url, experiment_id=experiment_id, home=home, api=client)
+    finally:
+        client.close()
+        subprocess.run([TUNELAB, "stop", experiment_id], env=env, capture_output=True, timeout=60, check=False)
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian chromium at /usr/bin/chromium")
     directory = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
-    port = _free_port()
-    created = subprocess.run([TUNELAB, "create", "-c", str(_write(directory)), "--port", str(port), "--id", "uie2e"],
-                             check=False, env=env, capture_output=True, text=True, timeout=120)
-    if created.returncode != 0:
-        subprocess.run([TUNELAB, "stop", "uie2e"], env=env, capture_output=True, timeout=60, check=False)
-        pytest.fail(f"tunelab create failed ({created.returncode}): {created.stdout}{created.stderr}")
-    url = f"http://127.0.0.1:{port}/"
-    client = httpx.Client(base_url=f"{url}api/v1", timeout=10)
-    try:
-        yield LiveExperiment(url=url, experiment_id="uie2e", home=directory / "home", api=client)
-    finally:
-        client.close()
-        subprocess.run([TUNELAB, "stop", "uie2e"], env=env, capture_output=True, timeout=60, check=False)
+    with created_experiment(_write(directory), directory / "home", "uie2e") as experiment:
+        yield experiment
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,15 @@ browser fixtures."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from .conftest import CHROMIUM, TUNELAB, LiveExperiment, _free_port, screenshot
+from .conftest import CHROMIUM, LiveExperiment, created_experiment, screenshot
 from .test_ui_second_pass import CHART_OPTION, DESKTOP, NO_SIDE_SCROLL, PHONE, _hash_query
 
 pytestmark = pytest.mark.browser
@@ -60,26 +57,10 @@ def mo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
         "trainingService": {"platform": "local"},
     }
     (directory / "config.json").write_text(json.dumps(config))
-    env = {**os.environ, "TUNELAB_HOME": str(directory / "home")}
-    port = _free_port()
-    created = subprocess.run(
-        [TUNELAB, "create", "-c", str(directory / "config.json"), "--port", str(port), "--id", "uimo"],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if created.returncode != 0:
-        subprocess.run([TUNELAB, "stop", "uimo"], env=env, capture_output=True, timeout=60, check=False)
-        pytest.fail(f"tunelab create failed ({created.returncode}): {created.stdout}{created.stderr}")
-    url = f"http://127.0.0.1:{port}/"
-    client = httpx.Client(base_url=f"{url}api/v1", timeout=10)
-    try:
-        experiment = LiveExperiment(url=url, experiment_id="uimo", home=directory / "home", api=client)
+    with created_experiment(directory / "config.json", directory / "home", "uimo") as experiment:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            counts = client.get("/experiment").json()["counts"]
+            counts = experiment.api.get("/experiment").json()["counts"]
             if (
                 counts["SUCCEEDED"] + counts["FAILED"] >= TRIALS
                 and counts["RUNNING"] == counts["WAITING"] == 0
@@ -89,9 +70,6 @@ def mo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveExperiment]:
         else:
             pytest.fail(f"the multi-objective experiment did not finish its {TRIALS} trials: {counts}")
         yield experiment
-    finally:
-        client.close()
-        subprocess.run([TUNELAB, "stop", "uimo"], env=env, capture_output=True, timeout=60, check=False)
 
 
 def _option(page: Any, selector: str) -> Any:

@@ -815,12 +815,10 @@ class ExperimentManager:
         intermediates = [m for m in metrics if m.kind == MetricKind.PERIODICAL]
         finals = [m for m in metrics if m.kind == MetricKind.FINAL]
         if finals:
-            with self.store.transaction():
-                if intermediates:
-                    self.store.add_intermediates(intermediates)
-                self.store.set_final(finals[0])
-            # Before the trial's end: observers (the live UI, MLflow) close a trial's curve when it ends.
-            self.feed.publish({"type": "metrics", "metrics": [_metric_json(m) for m in [*intermediates, finals[0]]]})
+            # Through the usual flush (one transaction, then the feed), before the trial's end: observers
+            # such as the live UI and MLflow close a trial's curve when it ends.
+            self._pending_metrics.extend([*intermediates, finals[0]])
+            self._flush_metrics()
         bad_final = self._final_problem(finals[0].value, finals[0].data) if finals else None
         if bad_final is not None:
             self._end_trial(trial, TrialState.FAILED, bad_final)
